@@ -1,0 +1,85 @@
+"""Fixtures the checks share: a freshly started sandboxed server per check,
+and a room of scripted users talking to it.
+
+A fresh server per check keeps verdicts independent: a server that crashed
+in one scenario, or keeps history, does not spoil the next.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import pytest
+
+from autograder.clients import Room
+from autograder.results import CheckFailed, msg
+from autograder.sandbox import Child
+
+START_DEADLINE = 10.0  # seconds a server may take to listen
+
+
+@dataclass
+class RunningServer:
+    child: Child
+    address: Optional[tuple]
+    kind: Optional[str]  # "tcp" or "udp"
+    startup_seconds: Optional[float]
+
+
+@pytest.fixture
+def grading(request):
+    """The grading context the plugin was given (submission, profile, limits)."""
+    return request.config.pluginmanager.get_plugin("chatlab").context
+
+
+def start_server(grading) -> RunningServer:
+    child = Child(grading.server_file, grading.workdir, "server", limits=grading.limits).start()
+    grading.children.append(child)
+    event = child.wait_event(lambda e: e["ev"] == "listen" or (e["ev"] == "bind" and e["kind"] == "udp"),
+                             START_DEADLINE)
+    if event is None:
+        return RunningServer(child, None, None, None)
+    host = next((e["host"] for e in child.all("bind") if e["port"] == event["port"]), "127.0.0.1")
+    return RunningServer(child, (host, event["port"]), event.get("kind", "tcp"), event["t"])
+
+
+@pytest.fixture
+def server(grading, request):
+    running = start_server(grading)
+    request.node.stash[SERVER_KEY] = running
+    try:
+        if running.address is None and request.node.get_closest_marker("check").kwargs["id"] != "starts":
+            raise CheckFailed(msg("fail.restart"))
+        yield running
+    finally:
+        running.child.stop()
+
+
+@pytest.fixture
+def room(server, grading, request):
+    if server.address is None:
+        raise CheckFailed(msg("fail.restart"))
+    chat = Room(server.address, grading.profile)
+    request.node.stash[ROOM_KEY] = chat
+    try:
+        yield chat
+    finally:
+        chat.close()
+
+
+SERVER_KEY = pytest.StashKey[RunningServer]()
+ROOM_KEY = pytest.StashKey[Room]()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(id, depends=()): a graded check with a stable id")
+    # Expose the stash keys to the plugin without an import cycle.
+    plugin = config.pluginmanager.get_plugin("chatlab")
+    if plugin is not None:
+        plugin.server_key = SERVER_KEY
+        plugin.room_key = ROOM_KEY
+
+
+def deadline(seconds: float) -> float:
+    return time.monotonic() + seconds

@@ -1,0 +1,245 @@
+"""Checks of a multi-user TCP chat server.
+
+Every scenario uses scripted users (``clients.Room``) against a freshly
+started sandboxed server.  Nicknames are plain words that cannot be mistaken
+for each other; message texts are unique tokens.  Deadlines are generous: a
+correct server answers in milliseconds, and we wait seconds.
+"""
+from __future__ import annotations
+
+import time
+
+from autograder import static
+from autograder.checks import check
+from autograder.results import CheckFailed, msg
+
+DELIVERY = 5.0  # seconds a message may take to reach everyone
+NOTICE = 3.0  # seconds a join/leave notice may take
+NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
+
+
+def _missing(deliveries) -> str:
+    return "; ".join(f"{sender} → {receiver}: {body!r}" for sender, receiver, body in deliveries[:6])
+
+
+def _relay_round(room, users, wait=DELIVERY):
+    """Each user in turn says a token; returns (token by sender, missing deliveries)."""
+    said, missing = {}, []
+    for sender in users:
+        body = room.token(sender.name)
+        said[sender.name] = body
+        sender.say(body)
+        others = [u for u in users if u is not sender]
+        room.wait_until(lambda: all(u.find(body) for u in others), wait)
+        missing += [(sender.name, u.name, body) for u in others if not u.find(body)]
+        if missing:
+            wait = 1.5  # one lost message is enough evidence; do not wait long for each
+    return said, missing
+
+
+@check("starts")
+def check_server_starts(server, grading):
+    """The server starts and listens within 10 s."""
+    if server.address is not None:
+        grading.profile_extra["transport"] = server.kind
+        grading.profile_extra["startup_seconds"] = round(server.startup_seconds, 2)
+        return
+    child = server.child
+    crash = child.first("exception")
+    if crash:
+        if crash["type"] in ("ModuleNotFoundError", "ImportError"):
+            raise CheckFailed(msg("fail.starts.import", error=crash["message"]), hint=msg("hint.starts.import"))
+        raise CheckFailed(msg("fail.starts.crashed", **crash), hint=msg("hint.starts.crashed"))
+    if not child.alive():
+        raise CheckFailed(msg("fail.starts.exited", code=child.exit_code), hint=msg("hint.starts.exited"))
+    if child.all("bind"):
+        raise CheckFailed(msg("fail.starts.no_listen"), hint=msg("hint.starts.no_listen"))
+    waiting = child.all("input")
+    if waiting:
+        raise CheckFailed(msg("fail.starts.input", prompt=waiting[-1]["prompt"]), hint=msg("hint.starts.input"))
+    raise CheckFailed(msg("fail.starts.timeout", seconds=10), hint=msg("hint.starts.timeout"))
+
+
+@check("handshake", depends=["starts"])
+def check_nickname_handshake(room, server):
+    """A nickname is accepted and the user is served."""
+    alice, bob = room.join("alice", "bob")
+    room.wait_until(lambda: alice.closed_by_server or bob.closed_by_server, 0.3)
+    for user in (alice, bob):
+        if user.closed_by_server:
+            raise CheckFailed(msg("fail.handshake.closed", who=user.name), hint=msg("hint.handshake.closed"))
+    alice.say(room.token("hello"))
+    room.wait_until(lambda: alice.closed_by_server, 0.3)
+    if alice.closed_by_server:
+        raise CheckFailed(msg("fail.handshake.closed_after_message", who="alice"), hint=msg("hint.handshake.closed"))
+
+
+@check("broadcast", depends=["handshake"])
+def check_broadcast_reaches_everyone(room, grading):
+    """A message reaches every other user."""
+    users = room.join("alice", "bob", "carol")
+    room.settle()
+    said, missing = _relay_round(room, users)
+    profile = grading.profile
+    if not missing:
+        first = said["alice"]
+        profile.echo = users[0].find(first) is not None
+        received = users[1].text[users[1].find(first).end:]
+        profile.framing = "lines" if received.startswith("\n") or "\n" in received[:2] else "raw"
+    if missing:
+        raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
+                          expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"))
+
+
+@check("names", depends=["broadcast"])
+def check_messages_carry_names(room):
+    """Messages carry the sender's name."""
+    users = room.join("alice", "bob", "carol")
+    room.settle()
+    said, missing = _relay_round(room, users)
+    if missing:
+        raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)))
+    unnamed = []
+    for sender in users:
+        for receiver in users:
+            if receiver is sender:
+                continue
+            found = receiver.find(said[sender.name], sender.name)
+            if not found.named:
+                line_start = receiver.text.rfind("\n", 0, found.start) + 1
+                unnamed.append((sender.name, receiver.name, receiver.text[line_start:found.end + 1]))
+    if unnamed:
+        sender, receiver, line = unnamed[0]
+        raise CheckFailed(msg("fail.names.missing", sender=sender, receiver=receiver),
+                          expected=f"{sender}: {said[sender]}", actual=line, hint=msg("hint.names.missing"))
+
+
+@check("join_notice", depends=["handshake"])
+def check_join_is_announced(room, grading):
+    """Others are told when a user joins."""
+    (alice,) = room.join("alice")
+    room.settle()
+    room.join("bob")
+    if not alice.wait_for_mention("bob", NOTICE):
+        raise CheckFailed(msg("fail.join_notice.missing"), expected="… bob …", actual=alice.new_text[-200:],
+                          hint=msg("hint.join_notice.missing"))
+    grading.profile.notices = True
+
+
+@check("leave_notice", depends=["handshake"])
+def check_leave_is_announced(room):
+    """Others are told within a few seconds when a user leaves."""
+    alice, bob = room.join("alice", "bob")
+    room.settle()
+    bob.close()
+    if not alice.wait_for_mention("bob", NOTICE):
+        raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE), expected="… bob …",
+                          actual=alice.new_text[-200:], hint=msg("hint.leave_notice.missing"))
+
+
+@check("drop_survival", depends=["broadcast"])
+def check_survives_vanished_user(room, server):
+    """After a user vanishes (connection reset), the others keep chatting."""
+    alice, bob, carol = room.join("alice", "bob", "carol")
+    room.settle()
+    bob.vanish()
+    # Give the reset time to land; a leave notice, if the server sends one, ends the wait early.
+    room.wait_until(lambda: "bob" in alice.new_text and "bob" in carol.new_text, 0.5)
+    for round_number in range(3):
+        for sender, receiver in ((alice, carol), (carol, alice)):
+            body = room.token(sender.name)
+            sender.say(body)
+            if not receiver.wait_for_text(body, DELIVERY):
+                died = not server.child.alive()
+                raise CheckFailed(
+                    msg("fail.drop.dead" if died else "fail.drop.lost", sender=sender.name, receiver=receiver.name,
+                        number=round_number * 2 + (1 if sender is alice else 2)),
+                    expected=body, actual=receiver.new_text[-200:],
+                    hint=msg("hint.drop.dead" if died else "hint.drop.lost"))
+    if not server.child.alive():
+        raise CheckFailed(msg("fail.drop.dead_later"), hint=msg("hint.drop.dead"))
+
+
+@check("idle_after_leave", depends=["handshake"])
+def check_quiet_after_leave(room, server):
+    """After users leave, the server neither spins the CPU nor sends junk."""
+    alice, bob = room.join("alice", "bob")
+    room.settle()
+    bob.close()
+    alice.wait_for_mention("bob", 1.0)
+    alice.wait_quiet(0.2, at_most=0.5)
+    window = 1.0
+    bytes_before = alice.stream.byte_count
+    cpu_before, started = server.child.cpu_seconds(), time.monotonic()
+    room.wait_until(lambda: alice.stream.byte_count - bytes_before > 65536, window)
+    elapsed = max(time.monotonic() - started, 1e-3)
+    usage = (server.child.cpu_seconds() - cpu_before) / elapsed
+    junk = alice.stream.byte_count - bytes_before
+    if usage > 0.25:
+        raise CheckFailed(msg("fail.idle.cpu", percent=round(usage * 100)), hint=msg("hint.idle.cpu"))
+    if junk > 4096:
+        raise CheckFailed(msg("fail.idle.junk", size=junk), actual=alice.new_text[-200:], hint=msg("hint.idle.cpu"))
+
+
+@check("many_clients", depends=["broadcast"], timeout=90)
+def check_ten_users_at_once(room):
+    """10 users at once, every message delivered to every other user exactly once."""
+    users = room.join_together(NAMES)
+    room.settle(at_most=3.0)
+    said = {}
+    for sender in users:
+        said[sender.name] = room.token(sender.name)
+        sender.say(said[sender.name])
+
+    def everyone_has_everything():
+        return all(r.find(body) for name, body in said.items() for r in users if r.name != name)
+
+    room.wait_until(everyone_has_everything, 10.0)
+    room.quiet_down(quiet=0.3, at_most=1.0)  # late duplicates count too
+    missing, doubled = [], []
+    for name, body in said.items():
+        for receiver in users:
+            if receiver.name == name:
+                continue
+            times = receiver.count(body)
+            if times == 0:
+                missing.append((name, receiver.name, body))
+            elif times > 1:
+                doubled.append((name, receiver.name, body))
+    if missing:
+        raise CheckFailed(msg("fail.many.missing", count=len(missing), total=len(said) * (len(said) - 1),
+                              missing=_missing(missing)), hint=msg("hint.many.missing"))
+    if doubled:
+        raise CheckFailed(msg("fail.many.doubled", missing=_missing(doubled)), hint=msg("hint.many.doubled"))
+
+
+@check("unicode", depends=["broadcast"])
+def check_cyrillic_survives(room, grading):
+    """Cyrillic nickname and text arrive intact."""
+    alisa, boris = room.join("Алиса", "Борис")
+    room.settle()
+    body = room.token("Привет, мир! Ёжик съел щи")
+    alisa.say(body)
+    if not boris.wait_for_text(body, DELIVERY):
+        mangled = "\ufffd" in boris.new_text or "?" * 3 in boris.new_text
+        raise CheckFailed(msg("fail.unicode.mangled" if mangled else "fail.unicode.missing"), expected=body,
+                          actual=boris.new_text[-200:], hint=msg("hint.unicode"))
+    if grading.status("names") == "passed" and not boris.find(body, "Алиса").named:
+        raise CheckFailed(msg("fail.unicode.name"), expected=f"Алиса: {body}", actual=boris.new_text[-200:],
+                          hint=msg("hint.unicode"))
+
+
+@check("threads", depends=["starts"])
+def check_thread_per_client(server, room, grading):
+    """The server uses threading, a thread per connected client."""
+    facts = static.analyse(grading.server_file)
+    if not facts.uses_threading:
+        raise CheckFailed(msg("fail.threads.static"), hint=msg("hint.threads.static"))
+    baseline = server.child.thread_count()
+    users = room.join("alice", "bob", "carol")
+    room.settle()
+    with_users = server.child.thread_count()
+    grading.profile_extra["threads"] = {"idle": baseline, "with_3_users": with_users}
+    if with_users - baseline < len(users):
+        raise CheckFailed(msg("fail.threads.dynamic", idle=baseline, busy=with_users),
+                          hint=msg("hint.threads.dynamic"))

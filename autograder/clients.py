@@ -1,0 +1,311 @@
+"""Scripted chat users that talk to a student's server over real sockets.
+
+Each user owns one TCP connection and a reader thread that feeds every byte
+into a ``protocol.TextStream``; waits are ``deadline = monotonic() + t`` loops
+on a condition the readers notify, never a fixed sleep and hope.  A shared
+``Transcript`` records who sent what and who got what, and when, so that a
+failed check can show the scenario step by step.
+
+The users adapt to the server (DESIGN.md: lenient about form):
+* if the server speaks first (``NICK``, ``Ваше имя:``, a welcome) they answer
+  with the nickname, otherwise they send it first;
+* they pace themselves: after the nickname they wait until the server visibly
+  reacts (or a short settle time), so that a raw ``recv(1024)`` server does
+  not read the nickname and the first message as one.
+What was learnt about the server goes into a shared ``Profile``.
+"""
+from __future__ import annotations
+
+import itertools
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+from .protocol import TextStream, count_occurrences, find_message, mentions, visible_bytes
+
+# Timings in seconds; generous enough for a busy two-core machine.
+CONNECT_TIMEOUT = 5.0
+GREETING_WAIT = 1.0  # how long a server may take to say something first
+PROMPT_WAIT = 3.0  # once we know it prompts, how long we wait for the prompt
+QUIET = 0.15  # a pause this long means the server finished talking
+REACTION_WAIT = 0.4  # settle time after the nickname when nothing visibly reacts
+
+
+@dataclass
+class Profile:
+    """What the grader learnt about the server's form (reported as `detected`)."""
+
+    handshake: Optional[str] = None  # "prompt" | "nickname-first"
+    prompt: Optional[str] = None
+    echo: Optional[bool] = None
+    framing: Optional[str] = None  # "lines" | "raw"
+    history: Optional[bool] = None
+    notices: Optional[bool] = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class Transcript:
+    """Everything said and heard in one scenario, with times."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.entries: List[dict] = []
+        self._lock = threading.Lock()
+
+    def add(self, who: str, kind: str, text: str) -> None:
+        with self._lock:
+            self.entries.append({"t": round(time.monotonic() - self.t0, 3), "who": who, "kind": kind, "text": text})
+
+    def as_data(self, limit: int = 200) -> List[dict]:
+        with self._lock:
+            entries = list(self.entries)
+        if len(entries) > limit:
+            head, tail = entries[: limit // 2], entries[-limit // 2 :]
+            skipped = len(entries) - len(head) - len(tail)
+            entries = head + [{"t": tail[0]["t"], "who": "", "kind": "note", "text": f"… {skipped} entries …"}] + tail
+        return entries
+
+
+class Room:
+    """The users of one scenario and the condition their readers notify."""
+
+    def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None) -> None:
+        self.address = address
+        self.profile = profile
+        self.transcript = transcript or Transcript()
+        self.changed = threading.Condition()
+        self.users: Dict[str, "ScriptedUser"] = {}
+        self._tokens = itertools.count(1)
+
+    # -- users --------------------------------------------------------------
+    def connect(self, name: str) -> "ScriptedUser":
+        user = ScriptedUser(name, self)
+        user.connect()
+        self.users[name] = user
+        return user
+
+    def join(self, *names: str) -> List["ScriptedUser"]:
+        """Connect and introduce users one after another (order matters for notices)."""
+        return [self.connect(name).introduce() for name in names]
+
+    def join_together(self, names: List[str]) -> List["ScriptedUser"]:
+        """Connect many users at once, each introducing itself in its own thread."""
+        users = [self.connect(name) for name in names]
+        threads = [threading.Thread(target=u.introduce, daemon=True) for u in users]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=PROMPT_WAIT + REACTION_WAIT + 5)
+        return users
+
+    def close(self) -> None:
+        for user in self.users.values():
+            user.close()
+
+    def token(self, stem: str = "msg") -> str:
+        """A message text that cannot be confused with anything else."""
+        return f"{stem}-{next(self._tokens)}-{int(time.monotonic() * 1000) % 100000}"
+
+    # -- waiting --------------------------------------------------------------
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(min(left, 0.1))
+            return True
+
+    def quiet_down(self, quiet: float = QUIET, at_most: float = 1.5) -> None:
+        """Wait until nobody has received anything for ``quiet`` seconds."""
+        deadline = time.monotonic() + at_most
+        while True:
+            last = max((u.last_data for u in self.users.values()), default=0.0)
+            idle = time.monotonic() - last
+            left = deadline - time.monotonic()
+            if idle >= quiet or left <= 0:
+                return
+            with self.changed:
+                self.changed.wait(max(0.01, min(quiet - idle, left)))
+
+    def settle(self, quiet: float = QUIET, at_most: float = 1.5) -> None:
+        """Let the server finish talking, then forget what arrived so far
+        (prompts, join notices, history): later expectations start here."""
+        self.quiet_down(quiet, at_most)
+        for user in self.users.values():
+            user.mark()
+
+    def bytes_received(self) -> int:
+        return sum(u.stream.byte_count for u in self.users.values())
+
+
+class ScriptedUser:
+    """One person in the chat, as a program."""
+
+    def __init__(self, name: str, room: Room) -> None:
+        self.name = name
+        self.room = room
+        self.stream = TextStream()
+        self.cursor = 0  # text before this belongs to earlier events
+        self.sock: Optional[socket.socket] = None
+        self.closed_by_server = False
+        self.reset_by_server = False
+        self.last_data = 0.0
+        self.joined = False
+        self._leaving = False  # we closed on purpose: our reader's errors are not news
+        self._reader: Optional[threading.Thread] = None
+
+    # -- connection -----------------------------------------------------------
+    def connect(self) -> "ScriptedUser":
+        family = socket.AF_INET6 if ":" in self.room.address[0] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(CONNECT_TIMEOUT)
+        try:
+            sock.connect(self.room.address)
+        except OSError as error:
+            sock.close()
+            self.room.transcript.add(self.name, "note", f"connect failed: {error}")
+            raise
+        sock.settimeout(None)
+        self.sock = sock
+        self.room.transcript.add(self.name, "note", "connected")
+        self._reader = threading.Thread(target=self._read, name=f"reader-{self.name}", daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        sock = self.sock
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError as error:
+                if self._leaving:
+                    return
+                reset = isinstance(error, ConnectionResetError)
+                if reset:
+                    self.room.transcript.add(self.name, "note", "connection reset by server")
+                with self.room.changed:
+                    self.reset_by_server = reset
+                    self.closed_by_server = True
+                    self.room.changed.notify_all()
+                return
+            if not data:
+                if self._leaving:
+                    return
+                self.room.transcript.add(self.name, "note", "server closed the connection")
+                with self.room.changed:
+                    self.stream.close()
+                    self.closed_by_server = True
+                    self.room.changed.notify_all()
+                return
+            self.room.transcript.add(self.name, "recv", visible_bytes(data))
+            with self.room.changed:
+                self.stream.feed(data)
+                self.last_data = time.monotonic()
+                self.room.changed.notify_all()
+
+    @property
+    def text(self) -> str:
+        return self.stream.text
+
+    @property
+    def new_text(self) -> str:
+        return self.stream.text[self.cursor :]
+
+    def mark(self) -> None:
+        with self.room.changed:
+            self.cursor = len(self.stream.text)
+
+    def send_raw(self, data: bytes, note: Optional[str] = None) -> bool:
+        self.room.transcript.add(self.name, "send", note or visible_bytes(data))
+        try:
+            self.sock.sendall(data)
+            return True
+        except OSError as error:
+            self.room.transcript.add(self.name, "note", f"send failed: {error}")
+            return False
+
+    def say(self, text: str) -> bool:
+        return self.send_raw((text + "\n").encode("utf-8"))
+
+    # -- the nickname handshake ---------------------------------------------
+    def introduce(self) -> "ScriptedUser":
+        """Answer the server's first words with our nickname, or speak first."""
+        profile = self.room.profile
+        if profile.handshake != "nickname-first":
+            wait = PROMPT_WAIT if profile.handshake == "prompt" else GREETING_WAIT
+            spoke = self.room.wait_until(lambda: self.stream.byte_count > 0 or self.closed_by_server, wait)
+            if spoke and self.stream.byte_count:
+                # The server has spoken, so it is ready to read: answer now.
+                if profile.handshake is None:
+                    profile.handshake = "prompt"
+                    profile.prompt = self.text.strip()[:80]
+            elif profile.handshake is None:
+                profile.handshake = "nickname-first"
+        before = self.room.bytes_received()
+        self.mark()
+        self.say(self.name)
+        # Pace like a human: wait for any visible reaction before going on.
+        # Once anything arrives the server has read the nickname.
+        self.room.wait_until(lambda: self.room.bytes_received() > before or self.closed_by_server, REACTION_WAIT)
+        self.joined = True
+        return self
+
+    def wait_quiet(self, quiet: float = QUIET, at_most: float = 1.0) -> None:
+        """Wait until this user has heard nothing for ``quiet`` seconds."""
+        deadline = time.monotonic() + at_most
+        while time.monotonic() < deadline:
+            idle = time.monotonic() - self.last_data
+            if idle >= quiet:
+                return
+            with self.room.changed:
+                self.room.changed.wait(max(0.01, min(quiet - idle, deadline - time.monotonic())))
+
+    # -- expectations (return facts; the checks decide what they mean) -------
+    def wait_for_text(self, body: str, timeout: float) -> bool:
+        return self.room.wait_until(lambda: body in self.stream.text[self.cursor :], timeout)
+
+    def wait_for_mention(self, name: str, timeout: float) -> bool:
+        return self.room.wait_until(lambda: mentions(self.stream.text, name, self.cursor), timeout)
+
+    def find(self, body: str, sender: Optional[str] = None):
+        return find_message(self.stream.text, body, sender, self.cursor)
+
+    def count(self, body: str) -> int:
+        return count_occurrences(self.stream.text, body, self.cursor)
+
+    def still_connected(self) -> bool:
+        return not self.closed_by_server
+
+    # -- leaving ---------------------------------------------------------------
+    def close(self) -> None:
+        """A clean goodbye: FIN, as when a client program exits."""
+        if self.sock is None:
+            return
+        self.room.transcript.add(self.name, "note", "closes the connection")
+        self._leaving = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.sock = None
+
+    def vanish(self) -> None:
+        """An abrupt end: RST, as when a laptop lid closes or a process is killed."""
+        if self.sock is None:
+            return
+        self.room.transcript.add(self.name, "note", "vanishes (connection reset)")
+        self._leaving = True
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.sock.close()
+        self.sock = None

@@ -1,0 +1,243 @@
+"""The harness that runs inside the sandboxed child, around the student's file.
+
+Started as ``python -I -X utf8 -u child.py CONFIG_JSON``.  It must stay a
+single standard-library file: it is the only grader code the student's
+process sees, and it must not import the grader package.
+
+What it does before handing over to the student's program:
+
+* applies resource limits (POSIX) to itself, hard and soft, so the student
+  cannot raise them again;
+* replaces ``socket.socket`` with a subclass whose ``bind`` goes to 127.0.0.1
+  and the port the grader chose, and whose ``connect``/``sendto`` (client
+  role) go to the grader's fake server, whatever the student hard-coded;
+* answers ``input()`` questions a server asks before it binds (a port, a
+  host) so that start-up does not wait for a person;
+* reports what it saw (binds, listens, connects, exceptions in threads, the
+  exit) as JSON lines on a pipe the grader reads.
+
+Then it runs the student's file as ``__main__`` in the main thread, so
+``signal``, ``sys.exit`` and ``KeyboardInterrupt`` behave as they do at home.
+"""
+import builtins
+import json
+import os
+import runpy
+import socket
+import sys
+import threading
+import traceback
+
+_CONFIG = json.loads(sys.argv[1])
+_ROLE = _CONFIG["role"]  # "server" or "client"
+_lock = threading.Lock()
+_channel = None
+
+
+def _open_channel():
+    handle = _CONFIG.get("report_handle")
+    if handle is None:
+        return None
+    if os.name == "nt":
+        import msvcrt
+
+        fd = msvcrt.open_osfhandle(handle, os.O_WRONLY)
+    else:
+        fd = handle
+    return os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+
+
+def report(event, **fields):
+    fields["ev"] = event
+    line = json.dumps(fields, ensure_ascii=False, default=str)
+    with _lock:
+        try:
+            _channel.write(line + "\n")
+            _channel.flush()
+        except Exception:
+            pass  # the grader went away or the student closed our pipe
+
+
+def _apply_limits():
+    limits = _CONFIG.get("limits") or {}
+    try:
+        import resource
+    except ImportError:  # Windows
+        return []
+    applied = []
+    names = {
+        "memory": "RLIMIT_AS",
+        "cpu": "RLIMIT_CPU",
+        "file_size": "RLIMIT_FSIZE",
+        "open_files": "RLIMIT_NOFILE",
+        "core": "RLIMIT_CORE",
+    }
+    for key, value in limits.items():
+        name = names.get(key)
+        if name is None or not hasattr(resource, name) or value is None:
+            continue
+        try:
+            resource.setrlimit(getattr(resource, name), (value, value))
+            applied.append(key)
+        except (ValueError, OSError):
+            pass  # e.g. macOS refuses RLIMIT_AS; say so through `applied`
+    return applied
+
+
+# --- sockets -------------------------------------------------------------
+
+_INET = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
+_OriginalSocket = socket.socket
+_bound_kinds = set()
+
+
+def _kind(sock):
+    return "udp" if sock.type == socket.SOCK_DGRAM else "tcp"
+
+
+def _loopback(family):
+    return "::1" if family == getattr(socket, "AF_INET6", None) else "127.0.0.1"
+
+
+def _target(family):
+    host, port = _CONFIG["connect"]
+    if family == getattr(socket, "AF_INET6", None):
+        host = "::ffff:" + host
+    return (host, port)
+
+
+class GradedSocket(_OriginalSocket):
+    """A socket whose addresses belong to the grader."""
+
+    def bind(self, address):
+        if self.family not in _INET:
+            return super().bind(address)
+        kind = _kind(self)
+        if _ROLE == "server" and kind not in _bound_kinds:
+            port = _CONFIG.get("port", 0)
+            _bound_kinds.add(kind)
+        else:
+            port = 0
+        try:
+            result = super().bind((_loopback(self.family), port))
+        except OSError as error:
+            report("bind_error", kind=kind, requested=address, error=str(error))
+            raise
+        report("bind", kind=kind, requested=address, host=self.getsockname()[0], port=self.getsockname()[1])
+        return result
+
+    def listen(self, *args):
+        result = super().listen(*args)
+        report("listen", kind=_kind(self), port=self.getsockname()[1])
+        return result
+
+    def connect(self, address):
+        return super().connect(self._redirect(address, "connect"))
+
+    def connect_ex(self, address):
+        return super().connect_ex(self._redirect(address, "connect"))
+
+    def sendto(self, data, *args):
+        address = args[-1]
+        args = args[:-1] + (self._redirect(address, "sendto"),)
+        return super().sendto(data, *args)
+
+    def _redirect(self, address, how):
+        if _ROLE != "client" or self.family not in _INET or not _CONFIG.get("connect"):
+            return address
+        target = _target(self.family)
+        if not getattr(self, "_reported_target", False):
+            self._reported_target = True
+            report(how, kind=_kind(self), requested=address)
+        return target
+
+
+socket.socket = GradedSocket
+socket.SocketType = GradedSocket
+
+
+# --- input() at start-up ---------------------------------------------------
+
+_original_input = builtins.input
+
+
+def _startup_answer(prompt):
+    """What a person would type to get a server started on some port."""
+    text = str(prompt).lower()
+    if any(word in text for word in ("host", "хост", "адрес", "address", " ip", "ip ")):
+        return "127.0.0.1"
+    if any(word in text for word in ("port", "порт")):
+        return "9090"
+    return ""
+
+
+def _graded_input(prompt=""):
+    if _ROLE == "server" and not _bound_kinds:
+        answer = _startup_answer(prompt)
+        sys.stdout.write(str(prompt))
+        sys.stdout.write(answer + "\n")
+        report("input_answered", prompt=str(prompt)[:200], answer=answer)
+        return answer
+    report("input", prompt=str(prompt)[:200])
+    return _original_input(prompt)
+
+
+builtins.input = _graded_input
+
+
+# --- exceptions and exit ----------------------------------------------------
+
+def _describe(exc_type, exc, tb):
+    frames = traceback.extract_tb(tb)
+    script = os.path.abspath(_CONFIG["script"])
+    here = os.path.dirname(script)
+    own = [f for f in frames if os.path.abspath(f.filename).startswith(here)]
+    where = own[-1] if own else (frames[-1] if frames else None)
+    return {
+        "type": exc_type.__name__,
+        "message": str(exc)[:300],
+        "file": os.path.basename(where.filename) if where else None,
+        "line": where.lineno if where else None,
+        "code": (where.line or "")[:200] if where else None,
+    }
+
+
+_original_thread_hook = threading.excepthook
+
+
+def _thread_hook(args):
+    if args.exc_type is not SystemExit:
+        report("thread_exception", thread=args.thread.name if args.thread else None,
+               **_describe(args.exc_type, args.exc_value, args.exc_traceback))
+    _original_thread_hook(args)
+
+
+threading.excepthook = _thread_hook
+
+
+def main():
+    global _channel
+    _channel = _open_channel()
+    applied = _apply_limits()
+    script = os.path.abspath(_CONFIG["script"])
+    sys.argv = [script] + list(_CONFIG.get("argv", []))
+    sys.path.insert(0, os.path.dirname(script))
+    report("started", pid=os.getpid(), limits=applied)
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as done:
+        code = done.code
+        report("exit", code=code if isinstance(code, int) or code is None else str(code), how="sys.exit")
+        raise
+    except KeyboardInterrupt:
+        report("exit", code=130, how="KeyboardInterrupt")
+        raise
+    except BaseException:
+        exc_type, exc, tb = sys.exc_info()
+        report("exception", **_describe(exc_type, exc, tb))
+        raise
+    report("main_returned")
+
+
+if __name__ == "__main__":
+    main()

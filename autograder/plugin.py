@@ -1,0 +1,126 @@
+"""The pytest plugin that turns check outcomes into graded results.
+
+``autograde`` runs pytest on the check modules with this plugin registered
+as ``chatlab``.  It skips a check whose dependencies did not pass (saying
+which), and records every outcome as a ``CheckResult``: ``CheckFailed`` is
+the student's failure with its data, a pytest-timeout is a failure too
+(the program hung), anything else is our error and is reported as such.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from .clients import Profile
+from .protocol import visible
+from .results import CheckFailed, CheckResult, msg
+from .sandbox import Child, Limits
+
+
+@dataclass
+class GradingContext:
+    """Everything the checks may know about the submission being graded."""
+
+    server_file: Path
+    workdir: Path
+    client_file: Optional[Path] = None
+    limits: Limits = field(default_factory=Limits)
+    profile: Profile = field(default_factory=Profile)
+    profile_extra: Dict[str, object] = field(default_factory=dict)
+    results: Dict[str, CheckResult] = field(default_factory=dict)
+    children: List[Child] = field(default_factory=list)
+    on_result: Optional[object] = None  # callback(CheckResult), e.g. a live view
+
+    def status(self, check_id: str) -> Optional[str]:
+        result = self.results.get(check_id)
+        return result.status if result else None
+
+
+def _check_marker(item):
+    marker = item.get_closest_marker("check")
+    return marker.kwargs if marker else None
+
+
+class ChatlabPlugin:
+    def __init__(self, context: GradingContext) -> None:
+        self.__name__ = "chatlab"  # the name pluggy registers us under; fixtures look us up by it
+        self.context = context
+        self.server_key = None  # set by the checks' conftest
+        self.room_key = None
+        self._started: Dict[str, float] = {}
+
+    def pytest_runtest_setup(self, item):
+        info = _check_marker(item)
+        if info is None:
+            return
+        self._started[info["id"]] = time.monotonic()
+        for dependency in info.get("depends", ()):
+            status = self.context.status(dependency)
+            if status != "passed":
+                item.stash[_SKIP_REASON] = msg("skip.dependency", check=dependency, status=status or "not run")
+                pytest.skip(f"depends on {dependency}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        info = _check_marker(item)
+        if info is None or info["id"] in self.context.results:
+            return
+        if call.when == "setup" and report.passed:
+            return
+        if call.when == "teardown" and not report.failed:
+            return
+        result = self._result(item, call, report, info["id"])
+        self.context.results[result.id] = result
+        if callable(self.context.on_result):
+            self.context.on_result(result)
+
+    def _result(self, item, call, report, check_id) -> CheckResult:
+        result = CheckResult(id=check_id, status="passed")
+        result.duration = time.monotonic() - self._started.get(check_id, time.monotonic())
+        if report.skipped:
+            result.status = "skipped"
+            result.message = item.stash.get(_SKIP_REASON, None) or msg("skip.other", reason=str(report.longrepr)[-200:])
+            return result
+        if report.passed:
+            return result
+        error = call.excinfo.value if call.excinfo else None
+        if isinstance(error, CheckFailed):
+            result.status = "failed"
+            result.message, result.hint = error.message, error.hint
+            result.expected, result.actual = error.expected, error.actual
+        elif call.excinfo is not None and "Timeout" in str(error):
+            result.status = "failed"
+            result.message = msg("fail.timeout")
+            result.hint = msg("hint.timeout")
+        else:
+            result.status = "error"
+            text = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
+            result.message = msg("error.internal", detail=text[-300:])
+        room = item.stash.get(self.room_key, None) if self.room_key else None
+        if room is not None:
+            result.transcript = room.transcript.as_data()
+        server = item.stash.get(self.server_key, None) if self.server_key else None
+        if server is not None:
+            result.server_output = describe_server(server.child)
+        return result
+
+
+_SKIP_REASON = pytest.StashKey[object]()
+
+
+def describe_server(child: Child, limit: int = 1500) -> Optional[str]:
+    """What the server said on its own: exceptions in its threads, stderr's end."""
+    lines = []
+    for event in child.all("thread_exception") + child.all("exception"):
+        lines.append(f"{event.get('type')}: {event.get('message')} "
+                     f"({event.get('file')}:{event.get('line')}: {event.get('code')})")
+    tail = child.stderr.text[-limit:].strip()
+    if tail:
+        lines.append(visible(tail, limit))
+    return "\n".join(lines) or None

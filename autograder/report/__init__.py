@@ -1,0 +1,1 @@
+"""Renderers: report data in, text out. None of them knows which check it renders."""

@@ -1,0 +1,86 @@
+"""The report a person reads in a terminal: a line per check, then the why.
+
+Rendered with rich: colours and symbols on a terminal, plain text on a pipe
+(rich decides), the same words either way.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from ..i18n import translate
+from ..results import CheckResult, Report
+
+MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta")}
+
+
+def render(report: Report, lang: str, console: Optional[Console] = None, show_hidden: bool = False) -> None:
+    console = console or Console()
+    t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
+    console.print(Text(t("ui.title", submission=report.submission), style="bold"))
+    if report.files:
+        console.print(t("ui.files", server=report.files.get("server", "—"), client=report.files.get("client", "—")))
+    if report.error:
+        console.print(Text(t("ui.error", error=report.error.text(lang)), style="bold red"))
+        console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
+        return
+    console.print(t("ui.variant", variant=report.variant,
+                    reason=report.cap_reason.text(lang) if report.cap_reason else ""))
+    if report.detected:
+        facts = ", ".join(f"{k}={v}" for k, v in report.detected.items())
+        console.print(Text(t("ui.detected", detected=facts), style="dim"))
+    console.print()
+    for result in report.checks:
+        if result.hidden and not show_hidden:
+            continue
+        render_check(console, result, lang)
+    console.print()
+    if report.detected.get("uses_threading") is False:
+        console.print(Text(t("ui.threading_penalty", factor=0.5), style="yellow"))
+    console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
+    console.print(Text(t("ui.duration", seconds=round(report.duration, 1)), style="dim"))
+
+
+def render_check(console: Console, result: CheckResult, lang: str) -> None:
+    mark, colour = MARKS[result.status]
+    line = Text()
+    line.append(f" {mark} ", style=f"bold {colour}")
+    line.append(result.title(lang))
+    line.append(f"  [{result.id}]", style="dim")
+    line.append(f"  {format_points(result.points)}/{format_points(result.max_points)}", style=colour)
+    console.print(line)
+    if result.status == "passed":
+        return
+    t = lambda key: translate(key, lang)  # noqa: E731
+    if result.message:
+        console.print(Text("     " + result.message.text(lang), style=colour))
+    if result.status in ("skipped",):
+        return
+    for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
+        if value:
+            console.print(Text(f"     {label}: {value!r}", style="dim"))
+    if result.hint:
+        console.print(Text(f"     {t('ui.hint')}: {result.hint.text(lang)}", style="cyan"))
+    if result.server_output:
+        console.print(Text(f"     {t('ui.server_said')}:", style="dim"))
+        for row in result.server_output.splitlines()[-8:]:
+            console.print(Text("       " + row, style="dim"))
+    if result.transcript:
+        console.print(Text(f"     {t('ui.transcript')}:", style="dim"))
+        for entry in result.transcript[-14:]:
+            console.print(Text("       " + transcript_line(entry), style="dim"))
+
+
+def transcript_line(entry: dict) -> str:
+    arrow = {"send": "→ server", "recv": "← server", "note": "  "}.get(entry["kind"], "")
+    text = entry["text"].replace("\n", " ")
+    if len(text) > 110:
+        text = text[:107] + "…"
+    return f"{entry['t']:7.3f}s {entry['who']:>6} {arrow}: {text}"
+
+
+def format_points(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

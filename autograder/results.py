@@ -1,0 +1,117 @@
+"""Results as data: what a check found, and the report of a whole submission.
+
+Failures carry ``expected``/``actual``/``hint``/``transcript`` as data (check50's
+idea); renderers in ``report/`` turn them into text, JSON and the rest, and no
+renderer knows which check it renders.  Texts a person reads are ``Msg``
+values (a catalogue key and its parameters) so that every renderer can show
+them in English or Russian.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from . import i18n
+
+SCHEMA = 1
+STATUSES = ("passed", "failed", "skipped", "error")
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A sentence from the catalogue (``i18n.CATALOGUE``) with its values."""
+
+    key: str
+    params: Dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return i18n.translate(self.key, lang, self.params)
+
+
+def msg(key: str, **params: Any) -> Msg:
+    return Msg(key, params)
+
+
+class CheckFailed(Exception):
+    """The student's program did not do what the check demands.
+
+    Raised by checks; the plugin turns it into a ``failed`` result.  Anything
+    else a check raises is our fault and becomes ``error``.
+    """
+
+    def __init__(self, message: Msg, *, expected: Optional[str] = None, actual: Optional[str] = None,
+                 hint: Optional[Msg] = None) -> None:
+        super().__init__(message.key)
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.hint = hint
+
+
+@dataclass
+class CheckResult:
+    id: str
+    status: str
+    points: float = 0.0
+    max_points: float = 0.0
+    message: Optional[Msg] = None
+    hint: Optional[Msg] = None
+    expected: Optional[str] = None
+    actual: Optional[str] = None
+    transcript: List[dict] = field(default_factory=list)
+    server_output: Optional[str] = None
+    hidden: bool = False
+    duration: float = 0.0
+
+    def title(self, lang: str) -> str:
+        return i18n.translate(f"check.{self.id}", lang)
+
+    def to_dict(self, lang: str) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title(lang),
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": self.message.text(lang) if self.message else None,
+            "hint": self.hint.text(lang) if self.hint else None,
+            "expected": self.expected,
+            "actual": self.actual,
+            "transcript": self.transcript,
+            "server_output": self.server_output,
+            "duration": round(self.duration, 3),
+        }
+
+
+@dataclass
+class Report:
+    submission: str
+    variant: str = "unknown"
+    score: float = 0.0
+    max_score: float = 100.0
+    cap: float = 0.0
+    cap_reason: Optional[Msg] = None
+    detected: Dict[str, Any] = field(default_factory=dict)
+    files: Dict[str, str] = field(default_factory=dict)
+    checks: List[CheckResult] = field(default_factory=list)
+    error: Optional[Msg] = None
+    sandbox: List[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    def to_dict(self, lang: str) -> dict:
+        return {
+            "schema": SCHEMA,
+            "submission": self.submission,
+            "variant": self.variant,
+            "score": self.score,
+            "max_score": self.max_score,
+            "cap": self.cap,
+            "cap_reason": self.cap_reason.text(lang) if self.cap_reason else None,
+            "detected": self.detected,
+            "files": self.files,
+            "sandbox": self.sandbox,
+            "checks": [c.to_dict(lang) for c in self.checks],
+            "error": self.error.text(lang) if self.error else None,
+            "duration": round(self.duration, 3),
+            "lang": lang,
+        }

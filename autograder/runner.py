@@ -1,0 +1,111 @@
+"""Grade one submission: discover, run the checks under pytest, score.
+
+This is the one call the CLI makes (``grade``); it returns a ``Report`` and
+never raises for anything a submission does.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+
+from . import discover, rubric as rubric_module, static
+from .plugin import ChatlabPlugin, GradingContext
+from .results import CheckResult, Report, msg
+from .sandbox import Limits, prepare_workdir
+
+CHECKS = Path(__file__).with_name("checks")
+SERVER_CHECKS = ["server_tcp.py"]
+
+
+def grade(
+    path: Path,
+    *,
+    rubric_path: Optional[Path] = None,
+    limits: Optional[Limits] = None,
+    on_result: Optional[Callable[[CheckResult], None]] = None,
+) -> Report:
+    started = time.monotonic()
+    path = Path(path).resolve()
+    rubric = rubric_module.load(rubric_path)
+    submission = discover.find(path)
+    report = Report(submission=path.name, files=submission.files())
+    if submission.error:
+        report.error = submission.error
+        report.duration = time.monotonic() - started
+        return report
+
+    workdir = prepare_workdir(submission.root)
+    context = GradingContext(
+        server_file=workdir / submission.server.relative_to(submission.root),
+        client_file=(workdir / submission.client.relative_to(submission.root)) if submission.client else None,
+        workdir=workdir,
+        limits=limits or Limits(),
+        on_result=on_result,
+    )
+    try:
+        run_checks(context, SERVER_CHECKS)
+    finally:
+        for child in context.children:
+            child.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    facts = static.analyse(submission.server)
+    report.variant = variant_of(context, facts)
+    report.cap = rubric.cap(report.variant)
+    report.cap_reason = msg(f"variant.{report.variant}")
+    report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": facts.uses_threading}
+    report.checks = list(context.results.values())
+    for result in report.checks:
+        result.max_points = rubric.points.get(result.id, 0.0)
+        result.points = result.max_points if result.status == "passed" else 0.0
+        result.hidden = result.id in rubric.hidden
+    earned = sum(r.points for r in report.checks)
+    available = sum(r.max_points for r in report.checks if r.status != "error")
+    report.score = rubric.score(report.variant, earned, available, facts.uses_threading)
+    report.max_score = report.cap
+    report.sandbox = sandbox_layers()
+    report.duration = time.monotonic() - started
+    return report
+
+
+def run_checks(context: GradingContext, modules) -> None:
+    plugin = ChatlabPlugin(context)
+    args = [str(CHECKS / name) for name in modules] + [
+        "-c", str(CHECKS / "pytest.ini"),
+        "--rootdir", str(CHECKS),
+        "-p", "no:cacheprovider",
+        "-p", "pytest_timeout",
+        "-q",
+    ]
+    if os.name != "nt":
+        args += ["--timeout-method", "signal"]
+    # Other pytest plugins the instructor has installed have no business here.
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def variant_of(context: GradingContext, facts: static.Facts) -> str:
+    transport = context.profile_extra.get("transport") or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
+    return f"{transport}-multi"
+
+
+def sandbox_layers() -> list:
+    layers = ["child process", "temp copy", "output cap", "kill process tree"]
+    if os.name != "nt":
+        layers[1:1] = ["own session and process group", "resource limits (memory, CPU, file size, open files)"]
+    return layers

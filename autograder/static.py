@@ -1,0 +1,144 @@
+"""What a student's source says without running it.
+
+Pure functions over source text (``ast``): is it Python 3 at all, what does it
+import, does it look like a server or a client, which transport.  Local
+modules the file imports are followed one level, so a server split into
+``server.py`` + ``chat/handlers.py`` is judged as a whole.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Set
+
+THREADING_MODULES = {"threading", "_thread", "concurrent.futures", "concurrent"}
+SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
+CLIENT_CALLS = {"connect", "connect_ex", "create_connection"}
+
+
+@dataclass
+class SourceProblem:
+    """Why a file cannot be run, in one line (the catalogue key says the kind)."""
+
+    key: str
+    file: str
+    line: Optional[int] = None
+    detail: str = ""
+
+
+@dataclass
+class Facts:
+    imports: Set[str] = field(default_factory=set)
+    calls: Set[str] = field(default_factory=set)
+    uses_threading: bool = False
+    uses_udp: bool = False
+    uses_tcp: bool = False
+    reads_stdin: bool = False
+
+    @property
+    def server_score(self) -> int:
+        return len(self.calls & SERVER_CALLS) + ("bind" in self.calls)
+
+    @property
+    def client_score(self) -> int:
+        return len(self.calls & CLIENT_CALLS) + ("sendto" in self.calls and "bind" not in self.calls)
+
+
+def read_source(path: Path) -> str:
+    """Source text the way the sandbox will see it (UTF-8, or cp1251 turned into it)."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace")
+
+
+def problem_with(path: Path) -> Optional[SourceProblem]:
+    """None if the file is Python 3 that compiles, else what is wrong."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        return SourceProblem("error.binary", path.name)
+    source = read_source(path)
+    try:
+        compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        detail = (error.msg or "").strip()
+        key = "error.python2" if looks_like_python2(source, detail) else "error.syntax"
+        return SourceProblem(key, path.name, error.lineno, detail)
+    except ValueError as error:  # e.g. null bytes deeper in the file
+        return SourceProblem("error.binary", path.name, None, str(error))
+    return None
+
+
+_PY2 = re.compile(r"^\s*print\s+[\"'\w]|raw_input\s*\(|^\s*except\s+\w+\s*,\s*\w+\s*:", re.MULTILINE)
+
+
+def looks_like_python2(source: str, detail: str) -> bool:
+    return "Missing parentheses" in detail or bool(_PY2.search(source))
+
+
+def facts_of(source: str) -> Facts:
+    facts = Facts()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return facts
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            facts.imports.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            facts.imports.add(node.module)
+            if node.module == "socketserver":
+                facts.imports.update(f"socketserver.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name:
+                facts.calls.add(name)
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "SOCK_DGRAM":
+                facts.uses_udp = True
+            elif node.attr == "SOCK_STREAM":
+                facts.uses_tcp = True
+            elif node.attr in ("ThreadingTCPServer", "ThreadingUDPServer", "ThreadingMixIn"):
+                facts.uses_threading = True
+        elif isinstance(node, ast.Name):
+            if node.id == "SOCK_DGRAM":
+                facts.uses_udp = True
+            elif node.id in ("ThreadingTCPServer", "ThreadingUDPServer", "ThreadingMixIn"):
+                facts.uses_threading = True
+    roots = {name.split(".")[0] for name in facts.imports}
+    if roots & {m.split(".")[0] for m in THREADING_MODULES} or any("Threading" in n for n in facts.imports):
+        facts.uses_threading = True
+    facts.reads_stdin = "input" in facts.calls or "readline" in facts.calls
+    return facts
+
+
+def local_modules(path: Path, imports: Set[str]) -> List[Path]:
+    """Files of the submission that ``imports`` refer to (one level deep)."""
+    found = []
+    for name in imports:
+        parts = name.split(".")
+        for candidate in (path.parent.joinpath(*parts).with_suffix(".py"),
+                          path.parent.joinpath(*parts, "__init__.py"),
+                          path.parent.joinpath(parts[0]).with_suffix(".py")):
+            if candidate.is_file() and candidate != path:
+                found.append(candidate)
+                break
+    return found
+
+
+def analyse(path: Path) -> Facts:
+    """Facts of a file together with the local modules it imports."""
+    facts = facts_of(read_source(path))
+    for module in local_modules(path, set(facts.imports)):
+        more = facts_of(read_source(module))
+        facts.calls |= more.calls
+        facts.uses_threading |= more.uses_threading
+        facts.uses_udp |= more.uses_udp
+        facts.uses_tcp |= more.uses_tcp
+    return facts
