@@ -1,0 +1,79 @@
+"""The command line: exit codes, the JSON report's fields, one clear line
+for submissions that cannot be graded at all."""
+import hashlib
+import shutil
+
+import pytest
+
+from grading_helpers import ROOT, SERVER_CHECKS, run_autograde
+
+pytestmark = pytest.mark.timeout(120)
+
+TOP_LEVEL = {"schema", "submission", "variant", "score", "max_score", "detected", "checks", "error"}
+PER_CHECK = {"id", "title", "status", "points", "max_points", "message", "hint", "transcript"}
+
+
+def folder(tmp_path, files):
+    root = tmp_path / "submission"
+    root.mkdir()
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return root
+
+
+def test_usage_error_exits_2(tmp_path):
+    code, report, output = run_autograde(tmp_path / "does-not-exist")
+    assert code == 2 and report is None
+    assert "no such file" in output
+
+
+@pytest.mark.parametrize("files, needle", [
+    ({"notes.txt": "hello"}, "no Python files"),
+    ({"server.py": "import socket\nprint 'hello'\n", "client.py": "print('x')\n"}, "Python 2"),
+    ({"server.py": "import socket\ndef broken(:\n    pass\n"}, "line 2"),
+    ({"server.py": b"\x7fELF\x00\x00\x01binary"}, "not a text file"),
+])
+def test_ungradable_submission_gets_zero_and_one_line(tmp_path, files, needle):
+    code, report, output = run_autograde(folder(tmp_path, files), "--lang", "en")
+    assert code == 0
+    assert report["score"] == 0 and report["checks"] == []
+    assert needle in report["error"] and "\n" not in report["error"]
+    assert needle in output
+
+
+def test_russian_error_line(tmp_path):
+    code, report, output = run_autograde(folder(tmp_path, {"server.py": "def f(:\n"}), "--lang", "ru")
+    assert "синтаксическая ошибка" in report["error"]
+
+
+def test_json_report_shape_and_fail_under(tmp_path):
+    code, report, output = run_autograde(ROOT / "reference_solution" / "tcp", "--fail-under", "101")
+    assert code == 1
+    assert TOP_LEVEL <= set(report) and report["schema"] == 1
+    assert report["error"] is None
+    assert [c["id"] for c in report["checks"]] == SERVER_CHECKS
+    for check in report["checks"]:
+        assert PER_CHECK <= set(check)
+        assert check["status"] in ("passed", "failed", "skipped", "error")
+    assert report["detected"]["transport"] == "tcp"
+
+
+def test_submission_folder_is_never_modified(tmp_path):
+    source = ROOT / "tests" / "fixtures" / "tcp" / "nick_first"
+    copy = tmp_path / "nick_first"
+    shutil.copytree(source, copy)
+    before = {p.relative_to(copy): hashlib.sha256(p.read_bytes()).hexdigest() for p in copy.rglob("*") if p.is_file()}
+    run_autograde(copy)
+    after = {p.relative_to(copy): hashlib.sha256(p.read_bytes()).hexdigest() for p in copy.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_cp1251_source_is_graded_like_utf8(tmp_path):
+    server = (ROOT / "reference_solution" / "tcp" / "server.py").read_text(encoding="utf-8")
+    server = "# Сервер чата, сохранён в cp1251\n" + server
+    root = folder(tmp_path, {"server.py": server.encode("cp1251", errors="replace")})
+    code, report, output = run_autograde(root)
+    assert report["error"] is None, output
+    assert report["checks"][0]["status"] == "passed", output
