@@ -44,9 +44,10 @@ class Profile:
     framing: Optional[str] = None  # "lines" | "raw"
     history: Optional[bool] = None
     notices: Optional[bool] = None
+    greeting: Optional[bytes] = None  # the server's first words, byte for byte
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and not isinstance(v, bytes)}
 
 
 class Transcript:
@@ -157,6 +158,7 @@ class ScriptedUser:
         self.closed_by_server = False
         self.reset_by_server = False
         self.last_data = 0.0
+        self.first_bytes = b""
         self.joined = False
         self._leaving = False  # we closed on purpose: our reader's errors are not news
         self._reader: Optional[threading.Thread] = None
@@ -205,6 +207,8 @@ class ScriptedUser:
                     self.room.changed.notify_all()
                 return
             self.room.transcript.add(self.name, "recv", visible_bytes(data))
+            if not self.first_bytes:
+                self.first_bytes = data
             with self.room.changed:
                 self.stream.feed(data)
                 self.last_data = time.monotonic()
@@ -246,6 +250,7 @@ class ScriptedUser:
                 if profile.handshake is None:
                     profile.handshake = "prompt"
                     profile.prompt = self.text.strip()[:80]
+                    profile.greeting = self.first_bytes
             elif profile.handshake is None:
                 profile.handshake = "nickname-first"
         before = self.room.bytes_received()
@@ -276,6 +281,9 @@ class ScriptedUser:
 
     def find(self, body: str, sender: Optional[str] = None):
         return find_message(self.stream.text, body, sender, self.cursor)
+
+    def find_from(self, body: str, sender: Optional[str], start: int):
+        return find_message(self.stream.text, body, sender, max(start, self.cursor))
 
     def count(self, body: str) -> int:
         return count_occurrences(self.stream.text, body, self.cursor)

@@ -34,6 +34,9 @@ class GradingContext:
     results: Dict[str, CheckResult] = field(default_factory=dict)
     children: List[Child] = field(default_factory=list)
     on_result: Optional[object] = None  # callback(CheckResult), e.g. a live view
+    transport: str = "tcp"
+    variant: str = "tcp-multi"
+    first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
 
     def status(self, check_id: str) -> Optional[str]:
         result = self.results.get(check_id)
@@ -107,15 +110,16 @@ class ChatlabPlugin:
             result.transcript = room.transcript.as_data()
         server = item.stash.get(self.server_key, None) if self.server_key else None
         if server is not None:
-            result.server_output = describe_server(server.child)
+            result.server_output = describe_server(server.child, show_screen=server.child.role == "client")
         return result
 
 
 _SKIP_REASON = pytest.StashKey[object]()
 
 
-def describe_server(child: Child, limit: int = 1500) -> Optional[str]:
-    """What the server said on its own: exceptions in its threads, stderr's end."""
+def describe_server(child: Child, limit: int = 1500, show_screen: bool = False) -> Optional[str]:
+    """What the program said on its own: exceptions in its threads, stderr's
+    end, and for a client (whose stdout is the screen) the screen's end."""
     lines = []
     for event in child.all("thread_exception") + child.all("exception"):
         lines.append(f"{event.get('type')}: {event.get('message')} "
@@ -123,4 +127,8 @@ def describe_server(child: Child, limit: int = 1500) -> Optional[str]:
     tail = child.stderr.text[-limit:].strip()
     if tail:
         lines.append(visible(tail, limit))
+    if show_screen:
+        screen = child.stdout.text[-limit // 2:].strip()
+        if screen:
+            lines.append(visible(screen, limit // 2))
     return "\n".join(lines) or None

@@ -21,7 +21,14 @@ from .results import CheckResult, Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
-SERVER_CHECKS = ["server_tcp.py"]
+# Which check modules grade which variant, in order (server first: the
+# client's fake server greets like the student's own server did).
+CHECK_MODULES = {
+    "tcp-multi": ["server_tcp.py", "client.py"],
+    "udp-multi": ["server_udp.py", "client.py"],
+    "tcp-two-user": ["two_user.py", "client.py"],
+    "udp-two-user": ["two_user.py", "client.py"],
+}
 
 
 def grade(
@@ -49,15 +56,20 @@ def grade(
         limits=limits or Limits(),
         on_result=on_result,
     )
+    facts = static.analyse(submission.server)
     try:
-        run_checks(context, SERVER_CHECKS)
+        from .checks.conftest import start_server
+
+        context.first_server = start_server(context)
+        context.transport = context.first_server.kind or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
+        context.variant = variant_of(context.transport, facts)
+        run_checks(context, CHECK_MODULES[context.variant])
     finally:
         for child in context.children:
             child.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    facts = static.analyse(submission.server)
-    report.variant = variant_of(context, facts)
+    report.variant = context.variant
     report.cap = rubric.cap(report.variant)
     report.cap_reason = msg(f"variant.{report.variant}")
     report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": facts.uses_threading}
@@ -99,9 +111,8 @@ def run_checks(context: GradingContext, modules) -> None:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
-def variant_of(context: GradingContext, facts: static.Facts) -> str:
-    transport = context.profile_extra.get("transport") or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
-    return f"{transport}-multi"
+def variant_of(transport: str, facts: static.Facts) -> str:
+    return f"{transport}-{'two-user' if facts.two_user else 'multi'}"
 
 
 def sandbox_layers() -> list:

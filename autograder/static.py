@@ -36,6 +36,16 @@ class Facts:
     uses_udp: bool = False
     uses_tcp: bool = False
     reads_stdin: bool = False
+    accepts_in_loop: bool = False
+
+    @property
+    def two_user(self) -> bool:
+        """A chat for two: one ``accept`` never repeated (TCP), or a UDP
+        program with a person typing at it (``input``) — multi-user UDP
+        servers relay and do not read the keyboard."""
+        if "accept" in self.calls:
+            return not self.accepts_in_loop and self.reads_stdin
+        return self.uses_udp and "input" in self.calls and "serve_forever" not in self.calls
 
     @property
     def server_score(self) -> int:
@@ -111,11 +121,31 @@ def facts_of(source: str) -> Facts:
                 facts.uses_udp = True
             elif node.id in ("ThreadingTCPServer", "ThreadingUDPServer", "ThreadingMixIn"):
                 facts.uses_threading = True
+    facts.accepts_in_loop = any(_accepts_again_and_again(loop) for loop in ast.walk(tree)
+                                if isinstance(loop, (ast.While, ast.For)))
     roots = {name.split(".")[0] for name in facts.imports}
     if roots & {m.split(".")[0] for m in THREADING_MODULES} or any("Threading" in n for n in facts.imports):
         facts.uses_threading = True
     facts.reads_stdin = "input" in facts.calls or "readline" in facts.calls
     return facts
+
+
+def _accepts_again_and_again(loop: ast.AST) -> bool:
+    """A loop that calls ``accept`` and never leaves after it: a server for
+    many.  (``while True: try: conn = s.accept(); break`` is one accept with
+    retries, as a two-user server waiting with a timeout does.)"""
+    accepts = leaves = False
+    stack = list(ast.iter_child_nodes(loop))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "accept":
+            accepts = True
+        if isinstance(node, (ast.Break, ast.Return)):
+            leaves = True
+        stack.extend(ast.iter_child_nodes(node))
+    return accepts and not leaves
 
 
 def local_modules(path: Path, imports: Set[str]) -> List[Path]:
@@ -141,4 +171,5 @@ def analyse(path: Path) -> Facts:
         facts.uses_threading |= more.uses_threading
         facts.uses_udp |= more.uses_udp
         facts.uses_tcp |= more.uses_tcp
+        facts.accepts_in_loop |= more.accepts_in_loop
     return facts

@@ -104,7 +104,10 @@ def check_messages_carry_names(room):
         for receiver in users:
             if receiver is sender:
                 continue
-            found = receiver.find(said[sender.name], sender.name)
+            # Where the previous message ended is where this one's name may start.
+            at = receiver.find(said[sender.name]).start
+            ends = [f.end for f in (receiver.find(b) for b in said.values()) if f and f.end <= at]
+            found = receiver.find_from(said[sender.name], sender.name, max(ends, default=receiver.cursor))
             if not found.named:
                 line_start = receiver.text.rfind("\n", 0, found.start) + 1
                 unnamed.append((sender.name, receiver.name, receiver.text[line_start:found.end + 1]))

@@ -185,6 +185,100 @@ def _graded_input(prompt=""):
 builtins.input = _graded_input
 
 
+# --- Windows-only clients on any OS ---------------------------------------------
+
+class _KeyboardFromStdin:
+    """A stand-in for ``msvcrt``: the keys are the characters on stdin.
+
+    Students on Windows write clients around ``msvcrt.kbhit``/``getwch``.  A
+    reader thread, started on first use (so an earlier ``input()`` still gets
+    its line), moves stdin's characters into a queue; Enter becomes a carriage return
+    as it does on Windows.
+    """
+
+    def __init__(self):
+        import queue
+
+        self._keys = queue.Queue()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def _ensure_reader(self):
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._read, name="msvcrt-stand-in", daemon=True).start()
+
+    def _read(self):
+        while True:
+            char = sys.stdin.read(1)
+            if not char:
+                return
+            self._keys.put("\r" if char == "\n" else char)
+
+    def kbhit(self):
+        self._ensure_reader()
+        if self._keys.empty():
+            import time
+
+            time.sleep(0.01)  # kbhit loops would otherwise spin a core
+        return not self._keys.empty()
+
+    def getwch(self):
+        self._ensure_reader()
+        return self._keys.get()
+
+    def getwche(self):
+        char = self.getwch()
+        sys.stdout.write(char)
+        return char
+
+    def getch(self):
+        return self.getwch().encode("utf-8")[:1]
+
+    def getche(self):
+        return self.getwche().encode("utf-8")[:1]
+
+    def putch(self, char):
+        sys.stdout.write(char.decode("utf-8", "replace") if isinstance(char, bytes) else char)
+
+    putwch = putch
+
+    def ungetwch(self, char):
+        self._keys.put(char)
+
+    ungetch = ungetwch
+
+    def setmode(self, *args):
+        return 0
+
+    def locking(self, *args):
+        return None
+
+
+def _install_client_stand_ins():
+    if os.name == "nt":
+        return
+    import types
+
+    module = types.ModuleType("msvcrt")
+    keyboard = _KeyboardFromStdin()
+    for name in ("kbhit", "getwch", "getwche", "getch", "getche", "putch", "putwch", "ungetwch", "ungetch",
+                 "setmode", "locking"):
+        setattr(module, name, getattr(keyboard, name))
+    sys.modules["msvcrt"] = module
+    original_system = os.system
+
+    def system(command):
+        # `cls`/`clear` redraw a Windows console; on a pipe they only make noise.
+        if str(command).strip().lower() in ("cls", "clear"):
+            return 0
+        return original_system(command)
+
+    os.system = system
+
+
 # --- exceptions and exit ----------------------------------------------------
 
 def _describe(exc_type, exc, tb):
@@ -222,6 +316,8 @@ def main():
     script = os.path.abspath(_CONFIG["script"])
     sys.argv = [script] + list(_CONFIG.get("argv", []))
     sys.path.insert(0, os.path.dirname(script))
+    if _ROLE == "client":
+        _install_client_stand_ins()
     report("started", pid=os.getpid(), limits=applied)
     try:
         runpy.run_path(script, run_name="__main__")

@@ -1,0 +1,151 @@
+"""One run of a student's client against the grader's fake server.
+
+The steps build on each other (connect, give the nickname, send, receive,
+exit) and each runs once; the client checks read their outcome.  A failed
+step says why as a ``CheckFailed``, and the shared transcript shows what the
+user typed, what the client sent and what it printed.
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict, Optional
+
+from .clients import Transcript
+from .fakeserver import FakeServer
+from .protocol import visible
+from .puppet import StudentClient
+from .results import CheckFailed, msg
+
+NICKNAME = "alice"
+CONNECT_DEADLINE = 10.0
+STEP_DEADLINE = 5.0
+DEFAULT_PROMPT = b"NICK"  # the most common tutorial's prompt, sent when we know nothing better
+
+
+class ClientRun:
+    def __init__(self, grading, kind: str) -> None:
+        self.grading = grading
+        self.kind = kind
+        self.transcript = Transcript()
+        profile = grading.profile
+        greeting = profile.greeting if (kind == "tcp" and profile.handshake == "prompt") else None
+        self.server = FakeServer(kind, greeting, self.transcript)
+        self.client = StudentClient(grading.client_file, grading.workdir, self.server.address, NICKNAME,
+                                    self.transcript, grading.limits)
+        grading.children.append(self.client.child)
+        self.outcomes: Dict[str, Optional[CheckFailed]] = {}
+        self.learned: Dict[str, str] = {}
+
+    # Each step runs once; later checks see the same outcome.
+    def run(self, step: str) -> None:
+        if step not in self.outcomes:
+            try:
+                getattr(self, "_" + step)()
+                self.outcomes[step] = None
+            except CheckFailed as failure:
+                self.outcomes[step] = failure
+        if self.outcomes[step] is not None:
+            raise self.outcomes[step]
+
+    def _why_not_running(self) -> Optional[CheckFailed]:
+        child = self.client.child
+        crash = child.first("exception")
+        if crash:
+            key = "fail.client.import" if crash["type"] in ("ModuleNotFoundError", "ImportError") else "fail.client.crashed"
+            return CheckFailed(msg(key, **crash), hint=msg("hint.client.crashed"))
+        if not child.alive():
+            return CheckFailed(msg("fail.client.exited", code=child.exit_code), hint=msg("hint.client.crashed"))
+        return None
+
+    def _connects(self) -> None:
+        self.client.start()
+        if not self.server.wait_until(lambda: bool(self.server.peers) or not self.client.child.alive(),
+                                      CONNECT_DEADLINE):
+            raise CheckFailed(msg("fail.client.no_connect", seconds=CONNECT_DEADLINE), hint=msg("hint.client.no_connect"))
+        if not self.server.peers:
+            raise self._why_not_running() or CheckFailed(msg("fail.client.no_connect", seconds=CONNECT_DEADLINE))
+
+    def _handshake(self) -> None:
+        self.run("connects")
+        has_name = lambda: NICKNAME in self.server.text()  # noqa: E731
+        if not self.server.wait_until(has_name, 1.0) and self.kind == "tcp" and self.server.greeting is None \
+                and self.grading.profile.handshake != "nickname-first":
+            self.server.peer.send(DEFAULT_PROMPT)
+        if not self.server.wait_until(has_name, STEP_DEADLINE):
+            raise CheckFailed(msg("fail.client.no_nickname", name=NICKNAME),
+                              actual=visible(self.server.text()[-200:]), hint=msg("hint.client.no_nickname"))
+        if self.kind == "udp":
+            first = self.server.peer.datagrams[0].decode("utf-8", "replace").strip()
+            if NICKNAME in first:
+                self.learned["join"] = first.replace(NICKNAME, "{name}")
+
+    def _settle(self) -> None:
+        """Let the client finish what it is doing and wait at the keyboard again."""
+        waiting = self.client.inputs_waiting()
+        deadline = time.monotonic() + 0.6
+        while time.monotonic() < deadline and self.client.inputs_waiting() == waiting:
+            self.server.wait_until(lambda: self.client.inputs_waiting() > waiting, 0.1)
+        self.server.wait_until(lambda: time.monotonic() - self.server.last_data > 0.15, 0.5)
+
+    def _sends(self) -> None:
+        self.run("connects")
+        try:
+            self.run("handshake")
+        except CheckFailed:
+            pass  # sending is worth checking even if the nickname went astray
+        self._settle()
+        before = len(self.server.text())
+        token = "hello-from-keyboard-17"
+        self.client.type(token)
+        if not self.server.wait_until(lambda: token in self.server.text()[before:], STEP_DEADLINE):
+            raise self._why_not_running() or CheckFailed(
+                msg("fail.client.no_send"), expected=token, actual=visible(self.server.text()[before:][-200:]),
+                hint=msg("hint.client.no_send"))
+        if self.kind == "udp":
+            self.learned["message"] = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
+        # Answer like a server that echoes, so a lock-step client gets back to its keyboard.
+        self.server.peers[-1].send(f"{NICKNAME}: {token}\n".encode())
+
+    def _receives(self) -> None:
+        self.run("connects")
+        try:
+            self.run("sends")
+        except CheckFailed:
+            pass
+        self._settle()
+        token = "bob-says-hi-42"
+        start = len(self.client.screen)
+        peer = self.server.peers[-1]
+        peer.send(f"bob: {token}\n".encode())
+        if not self.client.wait_screen(token, STEP_DEADLINE, start):
+            raise self._why_not_running() or CheckFailed(
+                msg("fail.client.no_receive", seconds=STEP_DEADLINE), expected=f"bob: {token}",
+                actual=visible(self.client.screen[start:][-200:]), hint=msg("hint.client.no_receive"))
+
+    def _exits(self) -> None:
+        self.run("connects")
+        if self.kind == "tcp":
+            self.transcript.add("grader", "note", "the server goes away")
+            self.server.stop()
+            ended = self.client.wait_exit(3.0)
+        else:
+            ended = False
+        if not ended:
+            before = len(self.server.text())
+            self.client.type("/quit")
+            ended = self.client.wait_exit(3.0)
+            if self.kind == "udp" and len(self.server.text()) > before:
+                leave = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
+                self.learned["leave"] = leave.replace(NICKNAME, "{name}")
+        if not ended:
+            self.client.end_of_input()
+            ended = self.client.wait_exit(3.0)
+        crash = self.client.tracebacks()
+        if crash:
+            raise CheckFailed(msg("fail.client.traceback"), actual=visible(crash[-400:]), hint=msg("hint.client.exit"))
+        if not ended:
+            raise CheckFailed(msg("fail.client.hangs"), hint=msg("hint.client.exit"))
+
+    def stop(self) -> None:
+        self.client.stop()
+        self.server.stop()
