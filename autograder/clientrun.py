@@ -19,7 +19,9 @@ from .results import CheckFailed, msg
 NICKNAME = "alice"
 CONNECT_DEADLINE = 10.0
 STEP_DEADLINE = 5.0
-DEFAULT_PROMPT = b"NICK"  # the most common tutorial's prompt, sent when we know nothing better
+STEPS = ("connects", "handshake", "sends", "receives", "exits")
+DEFAULT_PROMPT = b"NICK"
+UDP_WELCOME = f"* welcome, {NICKNAME}! online: {NICKNAME}".encode()  # the most common tutorial's prompt, sent when we know nothing better
 
 
 class ClientRun:
@@ -28,7 +30,10 @@ class ClientRun:
         self.kind = kind
         self.transcript = Transcript()
         profile = grading.profile
-        greeting = profile.greeting if (kind == "tcp" and profile.handshake == "prompt") else None
+        if kind == "udp":
+            greeting = UDP_WELCOME
+        else:
+            greeting = profile.greeting if profile.handshake == "prompt" else None
         self.server = FakeServer(kind, greeting, self.transcript)
         self.client = StudentClient(grading.client_file, grading.workdir, self.server.address, NICKNAME,
                                     self.transcript, grading.limits)
@@ -69,7 +74,7 @@ class ClientRun:
         self.run("connects")
         has_name = lambda: NICKNAME in self.server.text()  # noqa: E731
         if not self.server.wait_until(has_name, 1.0) and self.kind == "tcp" and self.server.greeting is None \
-                and self.grading.profile.handshake != "nickname-first":
+                and self.grading.profile.handshake != "nickname-first" and "two-user" not in self.grading.variant:
             self.server.peer.send(DEFAULT_PROMPT)
         if not self.server.wait_until(has_name, STEP_DEADLINE):
             raise CheckFailed(msg("fail.client.no_nickname", name=NICKNAME),

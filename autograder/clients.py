@@ -45,6 +45,8 @@ class Profile:
     history: Optional[bool] = None
     notices: Optional[bool] = None
     greeting: Optional[bytes] = None  # the server's first words, byte for byte
+    udp_join: Optional[str] = None  # how the student's client registers, "{name}" for the nickname
+    udp_leave: Optional[str] = None
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None and not isinstance(v, bytes)}
@@ -75,8 +77,10 @@ class Transcript:
 class Room:
     """The users of one scenario and the condition their readers notify."""
 
-    def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None) -> None:
+    def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None,
+                 kind: str = "tcp") -> None:
         self.address = address
+        self.kind = kind
         self.profile = profile
         self.transcript = transcript or Transcript()
         self.changed = threading.Condition()
@@ -85,7 +89,7 @@ class Room:
 
     # -- users --------------------------------------------------------------
     def connect(self, name: str) -> "ScriptedUser":
-        user = ScriptedUser(name, self)
+        user = (UdpUser if self.kind == "udp" else ScriptedUser)(name, self)
         user.connect()
         self.users[name] = user
         return user
@@ -279,6 +283,14 @@ class ScriptedUser:
     def wait_for_mention(self, name: str, timeout: float) -> bool:
         return self.room.wait_until(lambda: mentions(self.stream.text, name, self.cursor), timeout)
 
+    def wait_for_notice(self, name: str, timeout: float, exclude: Optional[str] = None) -> bool:
+        """A line mentioning ``name`` that is not just ``exclude`` relayed back
+        (a UDP server that does not know our leave command relays it as chat)."""
+        def seen() -> bool:
+            lines = self.stream.text[self.cursor:].split("\n")
+            return any(name in line and not (exclude and exclude in line) for line in lines)
+        return self.room.wait_until(seen, timeout)
+
     def find(self, body: str, sender: Optional[str] = None):
         return find_message(self.stream.text, body, sender, self.cursor)
 
@@ -315,5 +327,81 @@ class ScriptedUser:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
             pass
+        self.sock.close()
+        self.sock = None
+
+
+class UdpUser(ScriptedUser):
+    """A chat user over UDP: one datagram is one message.
+
+    Registration and leaving use the forms the student's own client was seen
+    to send (``Profile.udp_join``/``udp_leave``), else ``/join NAME`` — a
+    server that takes any first datagram as the nickname still registers a
+    name that contains ours — and ``/leave``.
+    """
+
+    left_with: Optional[str] = None
+
+    def connect(self) -> "UdpUser":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.connect(self.room.address)  # only the server's datagrams reach us
+        self.sock = sock
+        self._reader = threading.Thread(target=self._read, name=f"reader-{self.name}", daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        sock = self.sock
+        while True:
+            try:
+                data = sock.recv(65536)
+            except ConnectionRefusedError:
+                continue  # an ICMP "port unreachable" from an earlier send; not news
+            except OSError:
+                return
+            self.room.transcript.add(self.name, "recv", visible_bytes(data))
+            if not data.endswith(b"\n"):
+                data += b"\n"  # the datagram is the frame: keep messages apart in the text
+            with self.room.changed:
+                self.stream.feed(data)
+                self.last_data = time.monotonic()
+                self.room.changed.notify_all()
+
+    def send_raw(self, data: bytes, note: Optional[str] = None) -> bool:
+        self.room.transcript.add(self.name, "send", note or visible_bytes(data))
+        try:
+            self.sock.send(data)
+            return True
+        except OSError as error:
+            self.room.transcript.add(self.name, "note", f"send failed: {error}")
+            return False
+
+    def say(self, text: str) -> bool:
+        return self.send_raw(text.encode("utf-8"))
+
+    def introduce(self) -> "UdpUser":
+        form = self.room.profile.udp_join or "/join {name}"
+        before = self.room.bytes_received()
+        self.say(form.replace("{name}", self.name))
+        self.room.wait_until(lambda: self.room.bytes_received() > before, REACTION_WAIT)
+        self.joined = True
+        return self
+
+    def close(self) -> None:
+        if self.sock is None:
+            return
+        self.left_with = (self.room.profile.udp_leave or "/leave").replace("{name}", self.name)
+        self.say(self.left_with)
+        self.room.transcript.add(self.name, "note", "leaves and closes the socket")
+        self._leaving = True
+        self.sock.close()
+        self.sock = None
+
+    def vanish(self) -> None:
+        if self.sock is None:
+            return
+        self.room.transcript.add(self.name, "note", "vanishes without a word")
+        self._leaving = True
         self.sock.close()
         self.sock = None

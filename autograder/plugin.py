@@ -38,6 +38,31 @@ class GradingContext:
     variant: str = "tcp-multi"
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
 
+    client_run: Optional[object] = None  # one session of the student's client, shared
+
+    def client_session(self):
+        """The student's client run once against the fake server, every step.
+
+        UDP server checks learn from it how the client registers and leaves;
+        the client checks read its outcome. None when there is no client."""
+        if self.client_run is None and self.client_file is not None:
+            from .clientrun import STEPS, ClientRun
+
+            self.client_run = run = ClientRun(self, self.transport)
+            for step in STEPS:
+                try:
+                    run.run(step)
+                except CheckFailed:
+                    pass
+            run.stop()
+        return self.client_run
+
+    def learn_from_client(self) -> None:
+        run = self.client_session()
+        if run is not None:
+            self.profile.udp_join = run.learned.get("join")
+            self.profile.udp_leave = run.learned.get("leave")
+
     def status(self, check_id: str) -> Optional[str]:
         result = self.results.get(check_id)
         return result.status if result else None
@@ -55,6 +80,15 @@ class ChatlabPlugin:
         self.server_key = None  # set by the checks' conftest
         self.room_key = None
         self._started: Dict[str, float] = {}
+
+    def pytest_collection_modifyitems(self, items):
+        from .checks import ORDER
+
+        rank = {check_id: i for i, check_id in enumerate(ORDER)}
+        applies = [item for item in items
+                   if self.context.variant in ((_check_marker(item) or {}).get("variants") or (self.context.variant,))]
+        items[:] = applies
+        items.sort(key=lambda item: rank.get((_check_marker(item) or {}).get("id"), len(rank)))
 
     def pytest_runtest_setup(self, item):
         info = _check_marker(item)
@@ -79,6 +113,7 @@ class ChatlabPlugin:
         if call.when == "teardown" and not report.failed:
             return
         result = self._result(item, call, report, info["id"])
+        result.title_key = info.get("title") or None
         self.context.results[result.id] = result
         if callable(self.context.on_result):
             self.context.on_result(result)

@@ -94,33 +94,16 @@ class StudentClient:
         return self.child.stdout.text
 
     def wait_screen(self, text: str, timeout: float, start: int = 0) -> bool:
-        out = self.child.stdout
-        deadline = time.monotonic() + timeout
-        with out.changed:
-            while text not in out.text[start:]:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                out.changed.wait(min(left, 0.1))
-            return True
+        return self.child.stdout.wait_for(text, timeout, start)
 
     def wait_exit(self, timeout: float) -> bool:
-        try:
-            self.child.process.wait(timeout=timeout)
-            return True
-        except Exception:
-            return False
+        return self.child.wait_exit(timeout)
 
     def inputs_waiting(self) -> int:
         return len(self.child.all("input"))
 
     def tracebacks(self) -> str:
-        """A traceback printed anywhere: a crash the user would see."""
-        for stream in (self.child.stderr.text, self.child.stdout.text):
-            at = stream.find("Traceback (most recent call last)")
-            if at >= 0:
-                return stream[at:at + 600]
-        return ""
+        return self.child.traceback()
 
     def stop(self) -> None:
         self._stop.set()

@@ -62,9 +62,10 @@ class CheckResult:
     server_output: Optional[str] = None
     hidden: bool = False
     duration: float = 0.0
+    title_key: Optional[str] = None
 
     def title(self, lang: str) -> str:
-        return i18n.translate(f"check.{self.id}", lang)
+        return i18n.translate(self.title_key or f"check.{self.id}", lang)
 
     def to_dict(self, lang: str) -> dict:
         return {

@@ -124,6 +124,17 @@ class CappedText:
     def text(self) -> str:
         return self.stream.text
 
+    def wait_for(self, text: str, timeout: float, start: int = 0) -> bool:
+        """True once ``text`` has appeared after position ``start``."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while text not in self.stream.text[start:]:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(min(left, 0.1))
+            return True
+
     @property
     def truncated(self) -> bool:
         return self.total_bytes > len(self.stream.text.encode("utf-8", "replace"))
@@ -297,6 +308,21 @@ class Child:
     def all(self, name: str) -> List[dict]:
         with self.events_changed:
             return [e for e in self.events if e["ev"] == name]
+
+    def wait_exit(self, timeout: float) -> bool:
+        try:
+            self.process.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def traceback(self) -> str:
+        """A traceback printed anywhere: a crash the user would see."""
+        for stream in (self.stderr.text, self.stdout.text):
+            at = stream.find("Traceback (most recent call last)")
+            if at >= 0:
+                return stream[at:at + 600]
+        return ""
 
     # -- facts from outside ------------------------------------------------
     def alive(self) -> bool:

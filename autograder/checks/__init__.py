@@ -13,11 +13,26 @@ from typing import Iterable
 import pytest
 
 
-def check(check_id: str, depends: Iterable[str] = (), timeout: float = 60):
-    """Mark a function as the graded check ``check_id``."""
+# The order checks run and are reported in; dependencies always come first.
+ORDER = (
+    "starts", "handshake", "broadcast", "names", "join_notice", "leave_notice", "drop_survival",
+    "idle_after_leave", "many_clients", "unicode", "connects", "server_to_client", "client_to_server",
+    "duplex", "ending", "threads",
+    "client_connects", "client_handshake", "client_sends", "client_receives", "client_exits",
+)
+
+
+def check(check_id: str, depends: Iterable[str] = (), timeout: float = 60, title: str = "",
+          variants: Iterable[str] = ()):
+    """Mark a function as the graded check ``check_id``.
+
+    ``title``: another catalogue key for its title than ``check.<id>``;
+    ``variants``: the only variants it applies to (default: all that run its module).
+    """
 
     def mark(function):
-        function = pytest.mark.check(id=check_id, depends=tuple(depends))(function)
+        function = pytest.mark.check(id=check_id, depends=tuple(depends), title=title,
+                                     variants=tuple(variants))(function)
         return pytest.mark.timeout(timeout)(function)
 
     return mark

@@ -9,22 +9,16 @@ import pytest
 
 from autograder.checks import check
 from autograder.checks.conftest import ROOM_KEY, SERVER_KEY
-from autograder.clientrun import ClientRun
 from autograder.results import CheckFailed, msg
 
 
 @pytest.fixture(scope="module")
 def client_run(request):
     grading = request.config.pluginmanager.get_plugin("chatlab").context
-    if grading.client_file is None:
-        yield None
-        return
-    run = ClientRun(grading, grading.transport)
-    try:
-        yield run
-    finally:
-        run.stop()
+    run = grading.client_session()
+    if run is not None:
         grading.profile_extra.update({f"client_{k}": v for k, v in run.learned.items()})
+    return run
 
 
 @pytest.fixture
@@ -42,7 +36,7 @@ def check_client_connects(client):
     client.run("connects")
 
 
-@check("client_handshake", depends=["client_connects"])
+@check("client_handshake", depends=["client_connects"], variants=("tcp-multi", "udp-multi"))
 def check_client_gives_nickname(client):
     """The client answers the server's prompt or sends the nickname."""
     client.run("handshake")

@@ -61,7 +61,9 @@ def server(grading, request):
 def room(server, grading, request):
     if server.address is None:
         raise CheckFailed(msg("fail.restart"))
-    chat = Room(server.address, grading.profile)
+    if server.kind == "udp":
+        grading.learn_from_client()  # how the student's own client registers and leaves
+    chat = Room(server.address, grading.profile, kind=server.kind or "tcp")
     request.node.stash[ROOM_KEY] = chat
     try:
         yield chat

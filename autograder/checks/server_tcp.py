@@ -135,7 +135,7 @@ def check_leave_is_announced(room):
     alice, bob = room.join("alice", "bob")
     room.settle()
     bob.close()
-    if not alice.wait_for_mention("bob", NOTICE):
+    if not alice.wait_for_notice("bob", NOTICE, exclude=getattr(bob, "left_with", None)):
         raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE), expected="… bob …",
                           actual=alice.new_text[-200:], hint=msg("hint.leave_notice.missing"))
 

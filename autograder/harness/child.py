@@ -168,6 +168,8 @@ def _startup_answer(prompt):
         return "127.0.0.1"
     if any(word in text for word in ("port", "порт")):
         return "9090"
+    if any(word in text for word in ("name", "nick", "имя", "ник")):
+        return "server"  # a two-user chat asking the person at the server for a name
     return ""
 
 
