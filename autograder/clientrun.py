@@ -12,6 +12,7 @@ from typing import Dict, Optional
 
 from .clients import Transcript
 from .fakeserver import FakeServer
+from .launch import start_server
 from .protocol import visible
 from .puppet import StudentClient
 from .results import CheckFailed, msg
@@ -34,7 +35,14 @@ class ClientRun:
             greeting = UDP_WELCOME
         else:
             greeting = profile.greeting if profile.handshake == "prompt" else None
-        self.server = FakeServer(kind, greeting, self.transcript)
+        # Put the student's own server behind the fake one when it works, so
+        # the client hears the protocol it was written for.
+        self.upstream = start_server(grading) if grading.status("starts") == "passed" else None
+        if self.upstream is not None and self.upstream.address is None:
+            self.upstream.child.stop()
+            self.upstream = None
+        address = self.upstream.address if self.upstream else None
+        self.server = FakeServer(kind, greeting, self.transcript, upstream=address)
         self.client = StudentClient(grading.client_file, grading.workdir, self.server.address, NICKNAME,
                                     self.transcript, grading.limits)
         grading.children.append(self.client.child)
@@ -154,3 +162,5 @@ class ClientRun:
     def stop(self) -> None:
         self.client.stop()
         self.server.stop()
+        if self.upstream is not None:
+            self.upstream.child.stop()

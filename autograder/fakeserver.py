@@ -1,9 +1,12 @@
-"""A stand-in chat server the grader runs to examine a student's client.
+"""The server a student's client meets when the grader examines it.
 
-It listens on loopback (TCP or UDP), records every byte the client sends
-through a ``protocol.TextStream``, and can talk back: greet with the same
-first words the student's own server uses (so a client written for that
-server recognises them), deliver a chat line, or go away.
+It listens on loopback (TCP or UDP) and records every byte the client sends
+through a ``protocol.TextStream``.  When the student's own server runs
+(``upstream``), it is a recording proxy in front of it: the client speaks
+the protocol it was written for, and gets the answers it expects.  Without
+one it stands in alone, greeting with the student's server's first words if
+they are known.  Either way it can put a chat line in front of the client
+or go away, which is what the checks need.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class Peer:
         self.server = server
         self.sock = sock
         self.address = address
+        self.upstream: Optional[socket.socket] = None
         self.stream = TextStream()
         self.datagrams: List[bytes] = []
         self.closed = False
@@ -34,6 +38,27 @@ class Peer:
             self.datagrams.append(data)
             self.server.last_data = time.monotonic()
             self.server.changed.notify_all()
+        if self.upstream is not None:
+            try:
+                self.upstream.sendall(data) if self.server.kind == "tcp" else self.upstream.send(data)
+            except OSError:
+                pass
+
+    def relay_back(self) -> None:
+        """Upstream server → client, for as long as both are there."""
+        while True:
+            try:
+                data = self.upstream.recv(65536)
+            except ConnectionRefusedError:
+                continue  # UDP: an earlier datagram found nobody; not news
+            except OSError:
+                data = b""
+            if not data:
+                if self.server.kind == "tcp":
+                    self.close()
+                return
+            if not self.send(data):
+                return
 
     def send(self, data: bytes) -> bool:
         self.server.transcript.add("client", "recv", visible_bytes(data))
@@ -47,20 +72,36 @@ class Peer:
             return False
 
     def close(self) -> None:
-        if self.sock is not None and not self.closed:
-            self.closed = True
+        for sock in (self.sock, self.upstream):
+            if sock is None:
+                continue
             try:
-                self.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self.sock.close()
+            sock.close()
+        self.closed = True
+
+    def connect_upstream(self, address: tuple) -> None:
+        kind = socket.SOCK_DGRAM if self.server.kind == "udp" else socket.SOCK_STREAM
+        try:
+            up = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, kind)
+            up.settimeout(5)
+            up.connect(address)
+            up.settimeout(None)
+        except OSError:
+            self.server.transcript.add("grader", "note", "the student's server did not take the connection")
+            return
+        self.upstream = up
+        threading.Thread(target=self.relay_back, daemon=True).start()
 
 
 class FakeServer:
     def __init__(self, kind: str = "tcp", greeting: Optional[bytes] = None,
-                 transcript: Optional[Transcript] = None) -> None:
+                 transcript: Optional[Transcript] = None, upstream: Optional[tuple] = None) -> None:
         self.kind = kind
-        self.greeting = greeting
+        self.upstream = upstream
+        self.greeting = None if upstream else greeting
         self.transcript = transcript or Transcript()
         self.changed = threading.Condition()
         self.peers: List[Peer] = []
@@ -87,7 +128,9 @@ class FakeServer:
                 self.peers.append(peer)
                 self.changed.notify_all()
             self.transcript.add("client", "note", "connected to the grader's server")
-            if self.greeting:
+            if self.upstream:
+                peer.connect_upstream(self.upstream)
+            elif self.greeting:
                 peer.send(self.greeting)
             threading.Thread(target=self._read, args=(peer,), daemon=True).start()
 
@@ -117,6 +160,8 @@ class FakeServer:
                 with self.changed:
                     self.peers.append(peer)
                     self.changed.notify_all()
+                if self.upstream:
+                    peer.connect_upstream(self.upstream)
                 peer.received(data)
                 if self.greeting:
                     # Clients that wait for an answer to their registration get

@@ -16,6 +16,7 @@ from typing import Callable, Optional
 import pytest
 
 from . import discover, rubric as rubric_module, static
+from .launch import start_server
 from .plugin import ChatlabPlugin, GradingContext
 from .results import CheckResult, Report, msg
 from .sandbox import Limits, prepare_workdir
@@ -58,8 +59,6 @@ def grade(
     )
     facts = static.analyse(submission.server)
     try:
-        from .checks.conftest import start_server
-
         context.first_server = start_server(context)
         context.transport = context.first_server.kind or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
         context.variant = variant_of(context.transport, facts)

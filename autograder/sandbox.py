@@ -27,6 +27,7 @@ from typing import Callable, List, Optional
 
 import psutil
 
+from . import containment
 from .protocol import TextStream
 
 HARNESS = Path(__file__).with_name("harness") / "child.py"
@@ -81,6 +82,7 @@ def prepare_workdir(submission: Path) -> Path:
                 dst.write_bytes(as_utf8(src.read_bytes()))
             else:
                 shutil.copyfile(src, dst)
+    containment.current().hand_over(target)  # a dropped uid must own its copy
     return target
 
 
@@ -193,8 +195,12 @@ class Child:
             self.config["report_handle"] = write_end
             kwargs["pass_fds"] = (write_end,)
             kwargs["start_new_session"] = True
-        env = child_environment()
-        command = [sys.executable, "-I", "-X", "utf8", "-u", str(HARNESS), json.dumps(self.config)]
+        policy = containment.current()  # the optional layers: a uid of its own, NPROC
+        env = policy.environment(child_environment(), self.workdir)
+        kwargs.update(policy.popen_kwargs())
+        self.config["limits"].update(policy.child_limits())
+        command = [policy.python or sys.executable, "-I", "-X", "utf8", "-u", str(policy.harness or HARNESS),
+                   json.dumps(self.config)]
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             command,
@@ -206,6 +212,7 @@ class Child:
             **kwargs,
         )
         os.close(write_end)
+        policy.started(self.process)
         try:
             self._ps = psutil.Process(self.process.pid)
         except psutil.Error:
@@ -263,6 +270,7 @@ class Child:
                 pass
         for thread in self._threads:
             thread.join(timeout=2)
+        containment.current().stopped(self.process)  # escapees adopted by the grader
 
     # -- talking to it -----------------------------------------------------
     def type_line(self, text: str) -> bool:

@@ -6,42 +6,17 @@ in one scenario, or keeps history, does not spoil the next.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import Optional
-
 import pytest
 
 from autograder.clients import Room
+from autograder.launch import RunningServer, start_server
 from autograder.results import CheckFailed, msg
-from autograder.sandbox import Child
-
-START_DEADLINE = 10.0  # seconds a server may take to listen
-
-
-@dataclass
-class RunningServer:
-    child: Child
-    address: Optional[tuple]
-    kind: Optional[str]  # "tcp" or "udp"
-    startup_seconds: Optional[float]
 
 
 @pytest.fixture
 def grading(request):
     """The grading context the plugin was given (submission, profile, limits)."""
     return request.config.pluginmanager.get_plugin("chatlab").context
-
-
-def start_server(grading) -> RunningServer:
-    child = Child(grading.server_file, grading.workdir, "server", limits=grading.limits).start()
-    grading.children.append(child)
-    event = child.wait_event(lambda e: e["ev"] == "listen" or (e["ev"] == "bind" and e["kind"] == "udp"),
-                             START_DEADLINE)
-    if event is None:
-        return RunningServer(child, None, None, None)
-    host = next((e["host"] for e in child.all("bind") if e["port"] == event["port"]), "127.0.0.1")
-    return RunningServer(child, (host, event["port"]), event.get("kind", "tcp"), event["t"])
 
 
 @pytest.fixture
@@ -82,7 +57,3 @@ def pytest_configure(config):
     if plugin is not None:
         plugin.server_key = SERVER_KEY
         plugin.room_key = ROOM_KEY
-
-
-def deadline(seconds: float) -> float:
-    return time.monotonic() + seconds

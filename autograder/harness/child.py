@@ -71,6 +71,7 @@ def _apply_limits():
         "file_size": "RLIMIT_FSIZE",
         "open_files": "RLIMIT_NOFILE",
         "core": "RLIMIT_CORE",
+        "processes": "RLIMIT_NPROC",  # only sent when the child has a uid of its own
     }
     for key, value in limits.items():
         name = names.get(key)
@@ -315,6 +316,11 @@ def main():
     global _channel
     _channel = _open_channel()
     applied = _apply_limits()
+    try:  # if memory runs out, the kernel should pick the student's process, not the grader
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
     script = os.path.abspath(_CONFIG["script"])
     sys.argv = [script] + list(_CONFIG.get("argv", []))
     sys.path.insert(0, os.path.dirname(script))

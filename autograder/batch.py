@@ -1,0 +1,487 @@
+"""Grade a whole class: many submissions, in parallel, each in its own grader.
+
+Every submission is graded by a grader process of its own
+(``python -m autograder SUB --single --json -``), which puts itself and the
+student's code in whatever containment the OS allows (``containment``).  This
+process only starts graders, bounds each one's wall-clock time, kills its
+whole tree on overrun, reads the report from the grader's stdout (a pipe only
+the grader holds), and writes every file into ``--out`` itself.  So a hostile
+submission, or a crash of the grader on one submission, can only cost its
+own row; the rest of the class goes on.
+
+Is PATH one submission or a class?  One submission: a folder with Python
+files at its top level, or one where the Python files sit in a single
+subfolder or in subfolders that do not each look like a submission (e.g.
+``server/`` and ``client/``).  A class: a folder of ``.zip`` files, or of
+three or more subfolders with Python files, or of two or more in which
+discovery finds a server.  A ``.zip`` is read as the folder it contains.
+``--batch`` / ``--single`` decide instead.
+
+Zips are extracted with care: no absolute paths or ``..``, no links, a cap
+on members and on bytes actually written (headers lie in zip bombs), names
+from Russian Windows (cp866) decoded, and always into a private temp folder,
+never next to the originals.  Nothing under PATH is ever written.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Dict, Iterator, List, Optional
+
+import psutil
+
+from . import containment, discover
+from .i18n import translate
+from .results import Msg, Report, msg
+from .sandbox import SKIP_DIRS
+
+DEFAULT_TIMEOUT = 300.0  # seconds per submission; the checks' own deadlines end far sooner
+MAX_MEMBERS = 5000
+MAX_MEMBER_BYTES = 50 * 1024**2
+MAX_SUBMISSION_BYTES = 50 * 1024**2
+MAX_CLASS_BYTES = 2 * 1024**3
+IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db"}
+
+STATUSES = ("graded", "ungradable", "error", "timeout")
+
+
+# --- one submission or a class? --------------------------------------------------
+
+def is_class(path: Path) -> bool:
+    path = Path(path)
+    if path.is_file():
+        return zipfile.is_zipfile(path) and _names_look_like_class(_zip_names(path))
+    if not path.is_dir():
+        return False
+    if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
+        return False
+    folders, zips = [], []
+    for child in _children(path):
+        if child.is_dir():
+            if discover.python_files(child):
+                folders.append(child)
+            elif any(p.suffix.lower() == ".zip" for p in child.iterdir() if p.is_file()):
+                zips.append(child)
+        elif child.suffix.lower() == ".zip":
+            zips.append(child)
+    if zips:
+        return True
+    servers = [f for f in folders if discover.find(f).server is not None]
+    return len(folders) >= 3 or len(servers) >= 2
+
+
+def _names_look_like_class(names: List[str]) -> bool:
+    parts = [PurePosixPath(n).parts for n in names if n and not _ignored(PurePosixPath(n).parts)]
+    parts = _strip_common_root(parts)
+    if any(len(p) == 1 and p[0].lower().endswith(".py") for p in parts):
+        return False
+    if any(p[-1].lower().endswith(".zip") for p in parts):
+        return True
+    tops: Dict[str, List[str]] = {}
+    for p in parts:
+        if len(p) > 1 and p[-1].lower().endswith(".py"):
+            tops.setdefault(p[0], []).append(p[-1])
+    servers = [t for t, files in tops.items() if any(discover.SERVER_NAME.search(f) for f in files)]
+    return len(tops) >= 3 or len(servers) >= 2
+
+
+def _strip_common_root(parts: List[tuple]) -> List[tuple]:
+    while parts and all(len(p) > 1 for p in parts) and len({p[0] for p in parts}) == 1:
+        parts = [p[1:] for p in parts]
+    return parts
+
+
+def _ignored(parts) -> bool:
+    return any(p in IGNORED or p in SKIP_DIRS for p in parts)
+
+
+def _children(path: Path) -> List[Path]:
+    return sorted(c for c in path.iterdir()
+                  if not c.name.startswith(".") and c.name not in IGNORED and c.name not in SKIP_DIRS
+                  and not c.is_symlink())
+
+
+# --- zips, safely --------------------------------------------------------------------
+
+class UnsafeArchive(Exception):
+    pass
+
+
+def _zip_names(path: Path) -> List[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [_member_name(info) for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError):
+        return []
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if not info.flag_bits & 0x800 and not name.isascii():
+        raw = name.encode("cp437", errors="replace")
+        for encoding in ("utf-8", "cp866"):  # Windows' own zip writes cp866 on Russian systems
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    return name.replace("\\", "/")
+
+
+def safe_extract(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> Path:
+    """Extract into ``target`` (created); returns the folder the content is in.
+
+    Raises ``UnsafeArchive`` (with a reason a person can read) instead of
+    writing anything outside ``target`` or more than ``max_bytes``.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    written = 0
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise UnsafeArchive(f"not a readable zip ({error})") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise UnsafeArchive(f"{len(members)} files (at most {MAX_MEMBERS})")
+        for info in members:
+            name = _member_name(info)
+            parts = PurePosixPath(name).parts
+            if not parts or _ignored(parts) or name.endswith("/"):
+                continue
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name:
+                raise UnsafeArchive(f"unsafe path inside: {name[:80]!r}")
+            mode = (info.external_attr >> 16) & 0o170000
+            if mode and mode not in (0o100000,):  # links, devices, fifos: not a student's source
+                continue
+            destination = target.joinpath(*parts)
+            if not str(destination.resolve()).startswith(str(target.resolve()) + os.sep):
+                raise UnsafeArchive(f"unsafe path inside: {name[:80]!r}")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+            try:
+                with archive.open(info) as source, open(destination, "wb") as sink:
+                    while True:
+                        chunk = source.read(65536)
+                        if not chunk:
+                            break
+                        size += len(chunk)
+                        written += len(chunk)
+                        if size > MAX_MEMBER_BYTES or written > max_bytes:
+                            raise UnsafeArchive(f"more than {max_bytes // 1024**2} MB when unpacked")
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+                raise UnsafeArchive(f"{name[:80]!r}: {error}") from None
+    return content_root(target)
+
+
+def content_root(folder: Path) -> Path:
+    """Descend through folders that hold nothing but one folder."""
+    while True:
+        inside = [c for c in folder.iterdir() if c.name not in IGNORED]
+        if len(inside) == 1 and inside[0].is_dir() and not inside[0].is_symlink():
+            folder = inside[0]
+        else:
+            return folder
+
+
+# --- the class ---------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    name: str
+    folder: Optional[Path]  # what the grader reads (an original, or an extracted copy)
+    problem: Optional[Msg] = None  # why it cannot be graded at all (a bad zip)
+
+
+@dataclass
+class Row:
+    name: str
+    status: str  # one of STATUSES
+    report: dict
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return float(self.report.get("score") or 0.0)
+
+
+@dataclass
+class ClassResult:
+    rows: List[Row]
+    out: Optional[Path]
+    duration: float
+    summary: dict = field(default_factory=dict)
+
+
+def collect(path: Path, scratch: Path) -> List[Entry]:
+    """The submissions under ``path`` (a class folder or a class zip)."""
+    path = Path(path)
+    if path.is_file():
+        path = safe_extract(path, scratch / "class", MAX_CLASS_BYTES)
+    entries: List[Entry] = []
+    names: set = set()
+    for child in _children(path):
+        if child.is_file() and child.suffix.lower() != ".zip":
+            continue
+        name = unique(safe_name(child.stem if child.is_file() else child.name), names)
+        archive = child if child.is_file() else None
+        if child.is_dir() and not discover.python_files(child):
+            archive = next((p for p in sorted(child.iterdir()) if p.is_file() and p.suffix.lower() == ".zip"), None)
+            if archive is None:
+                entries.append(Entry(name, child))
+                continue
+        if archive is None:
+            entries.append(Entry(name, child))
+            continue
+        try:
+            entries.append(Entry(name, safe_extract(archive, scratch / "submissions" / name)))
+        except UnsafeArchive as error:
+            entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=str(error))))
+    return entries
+
+
+def safe_name(name: str) -> str:
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip(" .")
+    return name[:100] or "submission"
+
+
+def unique(name: str, taken: set) -> str:
+    candidate, number = name, 2
+    while candidate.lower() in taken:
+        candidate = f"{name}-{number}"
+        number += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[Path]:
+    """A submission as a folder: itself, or a zip extracted to a temp folder."""
+    path = Path(path)
+    if not path.is_file():
+        yield path
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="chatlab-zip-"))
+    try:
+        try:
+            folder = safe_extract(path, scratch / safe_name(path.stem))
+        except UnsafeArchive:
+            folder = path  # discovery says what is wrong with it
+        yield folder
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_single(path: Path, *, rubric_path: Optional[Path] = None) -> Report:
+    """Grade one submission in this process, with every layer we can have."""
+    from .runner import grade
+
+    policy = containment.activate()
+    try:
+        with opened(path) as folder:
+            report = grade(folder, rubric_path=rubric_path)
+        report.submission = Path(path).stem if Path(path).is_file() else report.submission
+    finally:
+        policy.cleanup()
+    report.sandbox = policy.layers()
+    return report
+
+
+def worker_command(folder: Path, lang: str, rubric_path: Optional[Path]) -> List[str]:
+    command = [sys.executable, "-m", "autograder", str(folder), "--single", "--json", "-", "--lang", lang]
+    if rubric_path:
+        command += ["--rubric", str(Path(rubric_path).resolve())]
+    return command
+
+
+class Batch:
+    """The running state of one class: graders, uids, counts."""
+
+    def __init__(self, entries: List[Entry], *, jobs: int, lang: str, rubric_path: Optional[Path],
+                 timeout: float, out: Optional[Path], command: Callable = worker_command,
+                 on_start: Optional[Callable] = None, on_done: Optional[Callable] = None) -> None:
+        self.entries = entries
+        self.jobs = max(1, jobs)
+        self.lang = lang
+        self.rubric_path = rubric_path
+        self.timeout = timeout
+        self.out = out
+        self.command = command
+        self.on_start = on_start or (lambda entry: None)
+        self.on_done = on_done or (lambda row: None)
+        self.uids: "queue.Queue[Optional[int]]" = queue.Queue()
+        uids = containment.free_uids(self.jobs) if os.name == "posix" and os.geteuid() == 0 else []
+        for uid in uids or [None] * self.jobs:
+            self.uids.put(uid)
+        self._live: set = set()
+        self._lock = threading.Lock()
+
+    def run(self) -> List[Row]:
+        containment.become_subreaper() if containment.LINUX else None
+        rows: List[Optional[Row]] = [None] * len(self.entries)
+        with concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
+            futures = {pool.submit(self.grade_entry, entry): i for i, entry in enumerate(self.entries)}
+            for future in concurrent.futures.as_completed(futures):
+                index = futures[future]
+                try:
+                    row = future.result()
+                except Exception as error:  # ours, never the student's: the batch goes on
+                    row = self.error_row(self.entries[index].name, "error",
+                                         msg("error.batch.crashed", detail=repr(error)[:300]), 0.0)
+                rows[index] = row
+                self.on_done(row)
+        return [r for r in rows if r is not None]
+
+    def grade_entry(self, entry: Entry) -> Row:
+        if entry.problem is not None or entry.folder is None:
+            row = self.error_row(entry.name, "ungradable", entry.problem or msg("error.no_python", found="—"), 0.0)
+            self.write(row)
+            return row
+        uid = self.uids.get()
+        self.on_start(entry)
+        started = time.monotonic()
+        try:
+            row = self.run_grader(entry, uid, started)
+        finally:
+            containment.sweep(uid)
+            self.uids.put(uid)
+        self.write(row)
+        return row
+
+    def run_grader(self, entry: Entry, uid: Optional[int], started: float) -> Row:
+        env = dict(os.environ, PYTHONIOENCODING="utf-8")
+        env.pop(containment.NAMESPACE_ENV, None)
+        if uid is not None:
+            env[containment.UID_ENV] = str(uid)
+        process = subprocess.Popen(self.command(entry.folder, self.lang, self.rubric_path),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=env, start_new_session=(os.name == "posix"))
+        with self._lock:
+            self._live.add(process.pid)
+        try:
+            try:
+                stdout, stderr = process.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                kill_grader(process)
+                process.communicate()
+                seconds = time.monotonic() - started
+                return self.error_row(entry.name, "timeout", msg("error.batch.timeout", seconds=round(self.timeout)),
+                                      seconds)
+        finally:
+            kill_grader(process)  # whatever it left in its group
+            with self._lock:
+                self._live.discard(process.pid)
+                live = set(self._live)
+            containment.kill_adopted(live)
+        seconds = time.monotonic() - started
+        report = parse_report(stdout)
+        if report is None:
+            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            detail = f"exit code {process.returncode}" + (": " + " | ".join(tail) if tail else "")
+            return self.error_row(entry.name, "error", msg("error.batch.crashed", detail=detail[-400:]), seconds)
+        report["submission"] = entry.name
+        status = "ungradable" if report.get("error") and not report.get("checks") else "graded"
+        return Row(entry.name, status, report, seconds)
+
+    def error_row(self, name: str, status: str, error: Msg, seconds: float) -> Row:
+        report = Report(submission=name, error=error, duration=seconds)
+        return Row(name, status, report.to_dict(self.lang), seconds)
+
+    def write(self, row: Row) -> None:
+        if self.out is not None:
+            write_submission(self.out / row.name, row.report, self.lang)
+
+
+def kill_grader(process: subprocess.Popen) -> None:
+    """The grader, its process group, and every descendant still attached."""
+    try:
+        victims = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        victims = []
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        process.kill()
+    for victim in victims:
+        with contextlib.suppress(psutil.Error):
+            victim.kill()
+
+
+def parse_report(stdout: bytes) -> Optional[dict]:
+    """The grader's report: the last JSON line of its stdout, if it is one."""
+    for line in reversed(stdout.decode("utf-8", "replace").splitlines()):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            report = json.loads(line)
+        except ValueError:
+            return None
+        if isinstance(report, dict) and report.get("schema") == 1 and isinstance(report.get("checks"), list):
+            return report
+        return None
+    return None
+
+
+def write_submission(folder: Path, report: dict, lang: str) -> None:
+    from .export import gradescope
+    from .report import html, markdown
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "report.json": json.dumps(report, ensure_ascii=False, indent=2),
+        "report.md": markdown.render(report, lang),
+        "report.html": html.render(report, lang),
+        "results.json": json.dumps(gradescope.results(report, lang), ensure_ascii=False, indent=2),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def grade_class(path: Path, *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
+                rubric_path: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, console=None,
+                command: Callable = worker_command) -> ClassResult:
+    """Grade every submission under ``path``; write ``out`` if given."""
+    from .export import gradebook
+    from .report import summary as summary_module
+
+    started = time.monotonic()
+    path = Path(path).resolve()
+    if out is not None:
+        out = Path(out).resolve()
+        if out == path or path in out.parents:
+            raise ValueError(translate("ui.batch.out_inside", lang, {"out": str(out), "path": str(path)}))
+        out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="chatlab-batch-"))
+    try:
+        try:
+            entries = collect(path, scratch)
+        except UnsafeArchive as error:
+            entries = [Entry(safe_name(path.stem), None, msg("error.batch.zip", file=path.name, detail=str(error)))]
+        with summary_module.LiveProgress(len(entries), lang, console) as live:
+            batch = Batch(entries, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
+                          timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done)
+            rows = batch.run()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    result = ClassResult(rows, out, time.monotonic() - started)
+    result.summary = summary_module.summarize(rows, lang, result.duration)
+    if out is not None:
+        gradebook.write_all(out, rows, result.summary, lang)
+    return result

@@ -1,0 +1,115 @@
+"""The class as files: ``gradebook.csv``, ``junit.xml``, ``summary.md``, ``summary.json``.
+
+One CSV row per submission (name, variant, score, status, a column of points
+per check) for a spreadsheet or an LMS import; JUnit XML for CI dashboards
+(one suite per submission, one case per check); the summary for people.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import List
+
+from ..report import summary as summary_module
+
+BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "seconds"]
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def write_all(out: Path, rows, summary: dict, lang: str) -> None:
+    out = Path(out)
+    (out / "gradebook.csv").write_text(gradebook_csv(rows), encoding="utf-8-sig", newline="")
+    (out / "junit.xml").write_bytes(junit_xml(rows))
+    (out / "summary.md").write_text(summary_module.render_markdown(summary), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def check_columns(rows) -> List[str]:
+    columns: List[str] = []
+    for row in rows:
+        for check in row.report.get("checks", []):
+            if check["id"] not in columns:
+                columns.append(check["id"])
+    return columns
+
+
+def gradebook_csv(rows) -> str:
+    """UTF-8 with a BOM when written (Excel opens Cyrillic names right)."""
+    checks = check_columns(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(BASE_COLUMNS + checks)
+    for row in rows:
+        report = row.report
+        points = {c["id"]: c["points"] for c in report.get("checks", [])}
+        writer.writerow([cell(row.name), report.get("variant") or "", report.get("score") or 0.0,
+                         report.get("max_score") or 0.0, row.status, cell(report.get("error") or ""),
+                         round(row.seconds, 1)] + [points.get(c, "") for c in checks])
+    return buffer.getvalue()
+
+
+def cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a folder named ``=HYPERLINK(...)``)."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def junit_xml(rows) -> bytes:
+    suites = ET.Element("testsuites", name="chatlab")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for row in rows:
+        report = row.report
+        suite = ET.SubElement(suites, "testsuite", name=xml_text(row.name), time=f"{row.seconds:.3f}")
+        properties = ET.SubElement(suite, "properties")
+        for key in ("score", "max_score", "variant"):
+            ET.SubElement(properties, "property", name=key, value=xml_text(report.get(key) or ""))
+        ET.SubElement(properties, "property", name="status", value=row.status)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        checks = report.get("checks", [])
+        if not checks:
+            case = ET.SubElement(suite, "testcase", classname=xml_text(row.name), name="grading", time="0")
+            counts["tests"] += 1
+            if report.get("error"):
+                kind = "failure" if row.status == "ungradable" else "error"
+                ET.SubElement(case, kind, message=xml_text(report["error"]))
+                counts["failures" if kind == "failure" else "errors"] += 1
+        for check in checks:
+            case = ET.SubElement(suite, "testcase", classname=xml_text(row.name),
+                                 name=xml_text(f"{check['id']}: {check.get('title') or ''}"),
+                                 time=f"{float(check.get('duration') or 0):.3f}")
+            counts["tests"] += 1
+            message = xml_text(check.get("message") or "")
+            if check["status"] == "failed":
+                failure = ET.SubElement(case, "failure", message=message)
+                failure.text = xml_text(details(check))
+                counts["failures"] += 1
+            elif check["status"] == "skipped":
+                ET.SubElement(case, "skipped", message=message)
+                counts["skipped"] += 1
+            elif check["status"] == "error":
+                ET.SubElement(case, "error", message=message)
+                counts["errors"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    if hasattr(ET, "indent"):  # Python 3.9+
+        ET.indent(suites)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="utf-8") + b"\n"
+
+
+def details(check: dict) -> str:
+    parts = []
+    for key in ("expected", "actual", "hint"):
+        if check.get(key):
+            parts.append(f"{key}: {check[key]}")
+    return "\n".join(parts)
+
+
+def xml_text(value) -> str:
+    return _XML_BAD.sub("\ufffd", str(value))

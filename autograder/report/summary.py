@@ -1,0 +1,149 @@
+"""The class at a glance: live progress while grading, a summary at the end.
+
+``summarize`` turns the rows of a batch into data (distribution, the checks
+most often failed, the submissions that could not be graded and why);
+``render_console`` and ``render_markdown`` turn that data into text.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from typing import Dict, List, Optional
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..i18n import translate
+
+BUCKETS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100)]
+MARKS = {"graded": ("✔", "green"), "ungradable": ("✘", "red"), "error": ("!", "magenta"), "timeout": ("⧗", "magenta")}
+
+
+class LiveProgress:
+    """A progress bar with done / failed / running, and a line per finished submission."""
+
+    def __init__(self, total: int, lang: str, console: Optional[Console] = None) -> None:
+        self.total = total
+        self.lang = lang
+        self.console = console or Console(stderr=True)
+        self.done_count = self.failed = self.running = 0
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=self.console, transient=True)
+        self.task = None
+        self._running: set = set()
+
+    def __enter__(self) -> "LiveProgress":
+        self.progress.start()
+        self.task = self.progress.add_task(self._description(), total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def _description(self) -> str:
+        return translate("ui.batch.progress", self.lang,
+                         {"done": self.done_count, "total": self.total, "failed": self.failed, "running": self.running})
+
+    def started(self, entry) -> None:
+        self._running.add(entry.name)
+        self.running = len(self._running)
+        self.progress.update(self.task, description=self._description())
+
+    def done(self, row) -> None:
+        self._running.discard(row.name)
+        self.running = len(self._running)
+        self.done_count += 1
+        if row.status != "graded":
+            self.failed += 1
+        mark, colour = MARKS.get(row.status, ("?", "white"))
+        line = Text()
+        line.append(f" {mark} ", style=f"bold {colour}")
+        line.append(row.name)
+        line.append(f"  {row.score:g}/{row.report.get('max_score') or 0:g}", style=colour)
+        line.append(f"  {translate('ui.batch.status.' + row.status, self.lang)}", style="dim")
+        line.append(f"  {row.seconds:.1f} s", style="dim")
+        if row.report.get("error"):
+            line.append(f"  {row.report['error'][:120]}", style="dim")
+        self.progress.console.print(line)
+        self.progress.update(self.task, advance=1, description=self._description())
+
+
+def summarize(rows, lang: str, duration: float = 0.0) -> dict:
+    scores = [row.score for row in rows if row.status == "graded"]
+    distribution = []
+    for low, high in BUCKETS:
+        count = sum(1 for s in scores if low <= s < high or (high == 100 and s >= 100))
+        distribution.append({"range": f"{low}–{high}" if high < 100 else f"{low}–100", "count": count})
+    failed: Counter = Counter()
+    titles: Dict[str, str] = {}
+    for row in rows:
+        for check in row.report.get("checks", []):
+            titles.setdefault(check["id"], check.get("title") or check["id"])
+            if check["status"] in ("failed", "error"):
+                failed[check["id"]] += 1
+    return {
+        "count": len(rows),
+        "graded": len(scores),
+        "statuses": {status: sum(1 for r in rows if r.status == status) for status in MARKS},
+        "mean": round(statistics.mean(scores), 1) if scores else None,
+        "median": round(statistics.median(scores), 1) if scores else None,
+        "distribution": distribution,
+        "most_failed": [{"id": cid, "title": titles[cid], "count": count} for cid, count in failed.most_common(8)],
+        "not_graded": [{"name": r.name, "status": r.status, "reason": r.report.get("error") or ""}
+                       for r in rows if r.status != "graded"],
+        "duration": round(duration, 1),
+        "lang": lang,
+    }
+
+
+def render_console(summary: dict, console: Optional[Console] = None) -> None:
+    console = console or Console()
+    lang = summary["lang"]
+    t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
+    console.print()
+    console.print(Text(t("ui.summary.title", count=summary["count"]), style="bold"))
+    console.print(t("ui.summary.scores", graded=summary["graded"], count=summary["count"],
+                    mean=_dash(summary["mean"]), median=_dash(summary["median"])))
+    console.print(Text(t("ui.summary.duration", seconds=summary["duration"]), style="dim"))
+    widest = max((b["count"] for b in summary["distribution"]), default=0) or 1
+    table = Table(title=t("ui.summary.distribution"), show_header=False, box=None, title_justify="left")
+    for bucket in summary["distribution"]:
+        table.add_row(bucket["range"], "█" * round(20 * bucket["count"] / widest), str(bucket["count"]))
+    console.print(table)
+    if summary["most_failed"]:
+        failed = Table(title=t("ui.summary.most_failed"), show_header=False, box=None, title_justify="left")
+        for item in summary["most_failed"]:
+            failed.add_row(str(item["count"]), item["title"], Text(f"[{item['id']}]", style="dim"))
+        console.print(failed)
+    if summary["not_graded"]:
+        console.print(Text(t("ui.summary.not_graded"), style="bold"))
+        for item in summary["not_graded"]:
+            console.print(f"  {item['name']}: {t('ui.batch.status.' + item['status'])} — {item['reason']}")
+
+
+def render_markdown(summary: dict) -> str:
+    lang = summary["lang"]
+    t = lambda key, **params: translate(key, lang, params)  # noqa: E731
+    lines = [f"# {t('ui.summary.title', count=summary['count'])}", "",
+             t("ui.summary.scores", graded=summary["graded"], count=summary["count"],
+               mean=_dash(summary["mean"]), median=_dash(summary["median"])), "",
+             t("ui.summary.duration", seconds=summary["duration"]), "",
+             f"## {t('ui.summary.distribution')}", "", "| | |", "|---|---|"]
+    lines += [f"| {b['range']} | {b['count']} |" for b in summary["distribution"]]
+    lines += ["", f"## {t('ui.summary.most_failed')}", ""]
+    lines += [f"- {item['title']} (`{item['id']}`): {item['count']}" for item in summary["most_failed"]] or \
+        [f"- {t('ui.none')}"]
+    lines += ["", f"## {t('ui.summary.not_graded')}", ""]
+    lines += [f"- **{_md(item['name'])}**: {t('ui.batch.status.' + item['status'])} — {_md(item['reason'])}"
+              for item in summary["not_graded"]] or [f"- {t('ui.none')}"]
+    return "\n".join(lines) + "\n"
+
+
+def _dash(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
