@@ -332,7 +332,8 @@ class Batch:
         self._lock = threading.Lock()
 
     def run(self) -> List[Row]:
-        containment.become_subreaper() if containment.LINUX else None
+        if containment.LINUX:
+            containment.become_subreaper()  # graders' orphans come to us, and are killed
         rows: List[Optional[Row]] = [None] * len(self.entries)
         with concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
             futures = {pool.submit(self.grade_entry, entry): i for i, entry in enumerate(self.entries)}
@@ -425,7 +426,8 @@ def kill_grader(process: subprocess.Popen) -> None:
 
 def parse_report(stdout: bytes) -> Optional[dict]:
     """The grader's report: the last JSON line of its stdout, if it is one."""
-    for line in reversed(stdout.decode("utf-8", "replace").splitlines()):
+    # split("\n"), not splitlines(): a student's bytes in the report may hold U+2028 and friends
+    for line in reversed(stdout.decode("utf-8", "replace").split("\n")):
         line = line.strip()
         if not line.startswith("{"):
             continue

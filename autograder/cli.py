@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -14,29 +15,105 @@ def parser() -> argparse.ArgumentParser:
         prog="autograde",
         description="Grade a socket + threading chat submission (a folder with server.py and client.py).",
     )
-    p.add_argument("path", type=Path, help="the submission folder")
-    p.add_argument("--json", type=Path, metavar="FILE", help="also write the machine report (schema 1) to FILE")
+    p.add_argument("path", type=Path, help="a submission (folder or .zip), or a class: a folder of them")
+    p.add_argument("--json", type=Path, metavar="FILE",
+                   help="also write the machine report (schema 1) to FILE; '-' writes only it, to stdout")
     p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help="report language (default: from the locale)")
     p.add_argument("--rubric", type=Path, metavar="FILE", help="use another rubric file (TOML)")
     p.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is below N")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--batch", action="store_true", help="PATH is a class: grade every submission in it")
+    kind.add_argument("--single", action="store_true", help="PATH is one submission, whatever it looks like")
+    p.add_argument("--jobs", type=int, metavar="N", help="class: submissions graded at once (default: CPU count)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="class: write per-submission reports, gradebook.csv, junit.xml and the summary to DIR")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", default=None,
+                   help="class: wall-clock bound per submission (default: 300)")
+    p.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json to FILE")
+    p.add_argument("--github-output", type=Path, metavar="FILE",
+                   help="append the GitHub Classroom runner result (result=...) to FILE, e.g. $GITHUB_OUTPUT")
     return p
 
 
+def export_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograde export",
+                                description="Generate what a grading platform needs to run autograde.")
+    p.add_argument("target", choices=("gradescope", "github-classroom"))
+    p.add_argument("--out", type=Path, metavar="DIR", default=None,
+                   help="where to write (default: ./gradescope-autograder, or . for github-classroom)")
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of the students' reports")
+    p.add_argument("--rubric", type=Path, metavar="FILE", help="gradescope: bundle this rubric instead of the default")
+    p.add_argument("--install", metavar="SPEC", default=None,
+                   help="github-classroom: what `pip install` gets chatlab from (e.g. git+https://...)")
+    return p
+
+
+def export_main(argv: List[str]) -> int:
+    args = export_parser().parse_args(argv)
+    from .export import classroom, gradescope
+
+    if args.target == "gradescope":
+        written = gradescope.build_bundle(args.out or Path("gradescope-autograder"), args.lang, args.rubric)
+    else:
+        written = classroom.write_workflow(args.out or Path("."), args.install or classroom.DEFAULT_INSTALL, args.lang)
+    for path in written:
+        print(i18n.translate("ui.export.written", args.lang, {"path": path}))
+    return 0
+
+
+def batch_main(args: argparse.Namespace, lang: str) -> int:
+    from rich.console import Console
+
+    from . import batch
+    from .report import summary
+
+    console = Console()
+    try:
+        result = batch.grade_class(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
+                                   timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console)
+    except ValueError as error:
+        parser().error(str(error))
+    summary.render_console(result.summary, console)
+    if result.out is not None:
+        console.print(i18n.translate("ui.batch.written", lang, {"path": result.out}))
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    args = parser().parse_args(argv)
+    raw = sys.argv[1:] if argv is None else list(argv)
+    if raw[:1] == ["export"]:
+        return export_main(raw[1:])
+    args = parser().parse_args(raw)
     lang = args.lang or i18n.default_language()
     if not args.path.exists():
         parser().error(f"no such file or folder: {args.path}")
     if args.rubric and not args.rubric.is_file():
         parser().error(f"no such rubric file: {args.rubric}")
 
+    from . import batch, containment
     from .report import json_report, text
-    from .runner import grade
 
-    report = grade(args.path, rubric_path=args.rubric)
-    text.render(report, lang)
-    if args.json:
+    if args.batch or (not args.single and batch.is_class(args.path)):
+        return batch_main(args, lang)
+    if argv is None:
+        containment.isolate(raw)  # returns unless this run can move into namespaces of its own
+    report = batch.grade_single(args.path, rubric_path=args.rubric)
+    if args.json is not None and str(args.json) == "-":
+        print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
+    else:
+        text.render(report, lang)
+    if args.json is not None and str(args.json) != "-":
         args.json.write_text(json_report.render(report, lang), encoding="utf-8")
+    if args.gradescope or args.github_output:
+        from .export import classroom, gradescope
+
+        data = report.to_dict(lang)
+        if args.gradescope:
+            args.gradescope.write_text(json.dumps(gradescope.results(data, lang), ensure_ascii=False, indent=2),
+                                       encoding="utf-8")
+        if args.github_output:
+            with open(args.github_output, "a", encoding="utf-8") as handle:
+                handle.write(classroom.output_line(data, lang))
     if args.fail_under is not None and report.score < args.fail_under:
         return 1
     return 0

@@ -325,8 +325,13 @@ class ScriptedUser:
         self._leaving = True
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # Our reader is blocked in recv(), which keeps the socket alive on
+            # Linux even after close(): wake it first, or no RST goes out.
+            self.sock.shutdown(socket.SHUT_RD)
         except OSError:
             pass
+        if self._reader is not None:
+            self._reader.join(timeout=1.0)
         self.sock.close()
         self.sock = None
 

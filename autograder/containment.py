@@ -68,6 +68,7 @@ UID_ENV = "CHATLAB_SANDBOX_UID"
 MODE_ENV = "CHATLAB_SANDBOX"
 
 UID_RANGE = (61000, 64999)  # no passwd entries there on any distribution we know
+UID_RANGE_ENV = "CHATLAB_SANDBOX_UIDS"  # "FIRST-LAST" to use other uids (tests watch a range of their own)
 STUDENT_PROCESSES = 512  # RLIMIT_NPROC for a dedicated uid: threads count too
 CGROUP_MEMORY = 3 * 1024**3  # the grader of one submission and all below it
 CGROUP_PIDS = 1024
@@ -89,6 +90,7 @@ class Policy:
     harness: Optional[Path] = None  # a copy of harness/child.py the uid can read
     runtime_dir: Optional[Path] = None
     namespace: Optional[str] = None
+    dedicated: bool = False  # this process exists to grade: its stray children are student code
     cgroups: List[Path] = field(default_factory=list)
     active: List[str] = field(default_factory=list)
     notes: Dict[str, str] = field(default_factory=dict)  # why a layer is missing
@@ -124,7 +126,8 @@ class Policy:
     def stopped(self, process: subprocess.Popen) -> None:
         """After a child's tree was killed: kill what it left adopted by us."""
         self._children.discard(process.pid)
-        kill_adopted(self._children)
+        if self.dedicated:  # elsewhere (a notebook's kernel) other children are not ours to kill
+            kill_adopted(self._children)
 
     # -- what the report says ------------------------------------------------
     def layers(self) -> List[str]:
@@ -135,7 +138,8 @@ class Policy:
         if self._cleaned:
             return
         self._cleaned = True
-        kill_adopted(set())
+        if self.dedicated:
+            kill_adopted(set())
         if self.uid is not None:
             sweep_uid(self.uid)
         for group in self.cgroups:
@@ -216,7 +220,7 @@ def namespace_prefix() -> tuple:
 def activate() -> Policy:
     """Set up every layer this process can have; the result is ``current()``."""
     global _current
-    policy = Policy(active=base_layers())
+    policy = Policy(active=base_layers(), dedicated=True)
     _current = policy
     if os.environ.get(MODE_ENV) == "basic":
         policy.notes["all"] = f"{MODE_ENV}=basic"
@@ -313,7 +317,8 @@ def free_uid(exclude: Sequence[int] = ()) -> Optional[int]:
     for proc in psutil.process_iter(["uids"]):
         with contextlib.suppress(psutil.Error, TypeError):
             used.update(proc.info["uids"])
-    candidates = list(range(UID_RANGE[0], UID_RANGE[1] + 1))
+    first, last = uid_range()
+    candidates = list(range(first, last + 1))
     random.shuffle(candidates)
     for uid in candidates:
         if uid in used:
@@ -323,6 +328,17 @@ def free_uid(exclude: Sequence[int] = ()) -> Optional[int]:
         except KeyError:
             return uid
     return None
+
+
+def uid_range() -> tuple:
+    wanted = os.environ.get(UID_RANGE_ENV, "")
+    try:
+        first, last = (int(part) for part in wanted.split("-", 1))
+        if 1000 <= first <= last:
+            return first, last
+    except ValueError:
+        pass
+    return UID_RANGE
 
 
 def free_uids(count: int) -> List[int]:

@@ -263,6 +263,9 @@ class Child:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        # Escapees (setsid, double fork) are adopted by the grader; they may
+        # hold the output pipes open, so they go before the readers are joined.
+        containment.current().stopped(self.process)
         for stream in (self.process.stdin,):
             try:
                 stream.close()
@@ -270,7 +273,6 @@ class Child:
                 pass
         for thread in self._threads:
             thread.join(timeout=2)
-        containment.current().stopped(self.process)  # escapees adopted by the grader
 
     # -- talking to it -----------------------------------------------------
     def type_line(self, text: str) -> bool:

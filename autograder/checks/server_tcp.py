@@ -89,6 +89,9 @@ def check_broadcast_reaches_everyone(room, grading):
     if missing:
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
                           expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"))
+    # Does a newcomer get what was said before? Allowed either way; reported.
+    (dave,) = room.join("dave")
+    profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.5)
 
 
 @check("names", depends=["broadcast"])

@@ -66,7 +66,8 @@ def junit_xml(rows) -> bytes:
         suite = ET.SubElement(suites, "testsuite", name=xml_text(row.name), time=f"{row.seconds:.3f}")
         properties = ET.SubElement(suite, "properties")
         for key in ("score", "max_score", "variant"):
-            ET.SubElement(properties, "property", name=key, value=xml_text(report.get(key) or ""))
+            value = report.get(key)
+            ET.SubElement(properties, "property", name=key, value=xml_text("" if value is None else value))
         ET.SubElement(properties, "property", name="status", value=row.status)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         checks = report.get("checks", [])

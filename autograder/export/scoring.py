@@ -54,7 +54,8 @@ def items(report: dict, lang: str) -> List[dict]:
 
 def check_output(check: dict, lang: str) -> str:
     t = lambda key: translate(key, lang)  # noqa: E731
-    lines = [f"{t('ui.status.' + check['status'])}: {check.get('title') or check['id']}"]
+    status = t(f"ui.status.{check['status']}")
+    lines = [f"{status}: {check.get('title') or check['id']}"]
     if check.get("message"):
         lines.append(check["message"])
     if check.get("expected"):

@@ -28,6 +28,7 @@ import contextlib
 import io
 import queue
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -260,7 +261,8 @@ class Watch:
         self._stack.close()
 
     def record(self, thread_name: str, error: BaseException) -> None:
-        frames = traceback.extract_tb(error.__traceback__)[-3:]
+        # The student's frames only: ours and the threading module's explain nothing to them.
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if not _ours(f.filename)][-3:]
         where = "".join(traceback.format_list(frames))
         with self._lock:
             self.errors.append(ThreadError(thread_name, type(error).__name__, str(error), where))
@@ -285,6 +287,18 @@ class Watch:
         excluded = set(exclude)
         return [t for t in threading.enumerate()
                 if t not in self.threads_before and t not in excluded and not t.name.startswith(OUR_THREADS)]
+
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+_THREADING = str(Path(threading.__file__).resolve())
+
+
+def _ours(filename: str) -> bool:
+    try:
+        path = str(Path(filename).resolve())
+    except (OSError, ValueError):
+        return False
+    return path.startswith(_PACKAGE) or path == _THREADING
 
 
 class _CappedBuffer(io.TextIOBase):
@@ -520,6 +534,33 @@ class Peer(ScriptedUser):
         self._reader = threading.Thread(target=self._read, name=f"{OUR_THREADS}peer-{self.name}", daemon=True)
         self._reader.start()
         return self
+
+    def vanish(self) -> None:
+        reset_connection(self)
+
+
+def reset_connection(user: ScriptedUser) -> None:
+    """End a scripted user's connection abruptly (RST), for real.
+
+    ``ScriptedUser.vanish`` closes with ``SO_LINGER`` 0, but on Linux a socket
+    closed while another thread still blocks in ``recv`` on it is not released,
+    so no reset is sent until something arrives for that user.  Waking our
+    reader first (``shutdown(SHUT_RD)`` sends nothing) makes the reset immediate.
+    """
+    if user.sock is None:
+        return
+    user.room.transcript.add(user.name, "note", "vanishes (connection reset)")
+    user._leaving = True
+    sock, user.sock = user.sock, None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
+    reader = getattr(user, "_reader", None)
+    if reader is not None:
+        reader.join(1.0)
+    sock.close()
 
 
 class UdpUser(ScriptedUser):

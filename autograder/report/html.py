@@ -14,6 +14,7 @@ from ..i18n import translate
 from .invisible import label, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
+COLOURS = {"send": "#0969da", "recv": "#1a7f37"}  # user → server, server → user
 
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;
@@ -86,7 +87,7 @@ def checks_table(checks: List[dict], lang: str) -> str:
         note = f"<div class=\"dim\">{escape(check['message'])}</div>" if status == "skipped" and check.get("message") else ""
         rows.append(f"<tr class=\"{status}\"><td class=\"mark\">{MARKS.get(status, '')}</td>"
                     f"<td>{name} <span class=\"dim\">[{escape(check['id'])}]</span>{note}</td>"
-                    f"<td>{escape(t('ui.status.' + status))}</td>"
+                    f"<td>{escape(t(f'ui.status.{status}'))}</td>"
                     f"<td class=\"num\">{_num(check['points'])} / {_num(check['max_points'])}</td></tr>")
     return "<table class=\"checks\">" + "".join(rows) + "</table>"
 
@@ -130,8 +131,10 @@ def sequence_svg(transcript: List[dict], lang: str) -> str:
     height = TOP + ROW * (len(transcript) + 1)
     parts = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" "
              f"viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{escape(translate('ui.report.sequence', lang))}\">",
-             "<defs><marker id=\"a\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
-             "orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"context-stroke\"/></marker></defs>",
+             "<defs>" + "".join(
+                 f"<marker id=\"{kind}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
+                 f"markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"{colour}\"/></marker>"
+                 for kind, colour in COLOURS.items()) + "</defs>",
              f"<text x=\"4\" y=\"20\" fill=\"#6e6e73\">{escape(translate('ui.report.time', lang))}</text>"]
     for name in lanes:
         colour = "#1d1d1f" if name == server else "#0969da"
@@ -148,9 +151,9 @@ def sequence_svg(transcript: List[dict], lang: str) -> str:
         tooltip = f"<title>{escape(text)}</title>"
         if kind in ("send", "recv") and who in x:
             start, end = (x[who], x[server]) if kind == "send" else (x[server], x[who])
-            colour = "#0969da" if kind == "send" else "#1a7f37"
+            colour = COLOURS[kind]
             parts.append(f"<g><line x1=\"{start}\" y1=\"{y}\" x2=\"{end}\" y2=\"{y}\" stroke=\"{colour}\" "
-                         f"stroke-width=\"1.5\" marker-end=\"url(#a)\"/>{tooltip}</g>")
+                         f"stroke-width=\"1.5\" marker-end=\"url(#{kind})\"/>{tooltip}</g>")
             parts.append(f"<text class=\"halo\" x=\"{x[server] + 8}\" y=\"{y - 4}\" fill=\"{colour}\">"
                          f"{escape(label(text))}{tooltip}</text>")
         else:

@@ -78,7 +78,7 @@ def check_section(check: dict, lang: str) -> List[str]:
 def transcript_row(entry: dict, lang: str) -> str:
     server = translate("ui.report.server", lang)
     who = entry.get("who") or ""
-    arrow = {"send": f"{who} → {server}", "recv": f"{server} → {who}"}.get(entry.get("kind"), f"{who} ·")
+    arrow = {"send": f"{who} → {server}", "recv": f"{server} → {who}"}.get(entry.get("kind"), f"· {who}")
     return f"{float(entry.get('t') or 0):7.3f}s  {arrow}: {label(entry.get('text') or '', 110)}"
 
 

@@ -62,7 +62,7 @@ class LiveProgress:
         line.append(f" {mark} ", style=f"bold {colour}")
         line.append(row.name)
         line.append(f"  {row.score:g}/{row.report.get('max_score') or 0:g}", style=colour)
-        line.append(f"  {translate('ui.batch.status.' + row.status, self.lang)}", style="dim")
+        line.append(f"  {status_word(row.status, self.lang)}", style="dim")
         line.append(f"  {row.seconds:.1f} s", style="dim")
         if row.report.get("error"):
             line.append(f"  {row.report['error'][:120]}", style="dim")
@@ -120,7 +120,7 @@ def render_console(summary: dict, console: Optional[Console] = None) -> None:
     if summary["not_graded"]:
         console.print(Text(t("ui.summary.not_graded"), style="bold"))
         for item in summary["not_graded"]:
-            console.print(f"  {item['name']}: {t('ui.batch.status.' + item['status'])} — {item['reason']}")
+            console.print(f"  {item['name']}: {status_word(item['status'], lang)} — {item['reason']}")
 
 
 def render_markdown(summary: dict) -> str:
@@ -136,9 +136,13 @@ def render_markdown(summary: dict) -> str:
     lines += [f"- {item['title']} (`{item['id']}`): {item['count']}" for item in summary["most_failed"]] or \
         [f"- {t('ui.none')}"]
     lines += ["", f"## {t('ui.summary.not_graded')}", ""]
-    lines += [f"- **{_md(item['name'])}**: {t('ui.batch.status.' + item['status'])} — {_md(item['reason'])}"
+    lines += [f"- **{_md(item['name'])}**: {status_word(item['status'], lang)} — {_md(item['reason'])}"
               for item in summary["not_graded"]] or [f"- {t('ui.none')}"]
     return "\n".join(lines) + "\n"
+
+
+def status_word(status: str, lang: str) -> str:
+    return translate(f"ui.batch.status.{status}", lang)
 
 
 def _dash(value) -> str:
