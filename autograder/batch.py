@@ -314,7 +314,8 @@ class Batch:
 
     def __init__(self, entries: List[Entry], *, jobs: int, lang: str, rubric_path: Optional[Path],
                  timeout: float, out: Optional[Path], command: Callable = worker_command,
-                 on_start: Optional[Callable] = None, on_done: Optional[Callable] = None) -> None:
+                 on_start: Optional[Callable] = None, on_done: Optional[Callable] = None,
+                 reap_orphans: bool = False) -> None:
         self.entries = entries
         self.jobs = max(1, jobs)
         self.lang = lang
@@ -330,9 +331,11 @@ class Batch:
             self.uids.put(uid)
         self._live: set = set()
         self._lock = threading.Lock()
+        # Only a process that exists to grade may adopt and kill orphans (not a notebook, not pytest).
+        self.reap_orphans = reap_orphans and containment.LINUX
 
     def run(self) -> List[Row]:
-        if containment.LINUX:
+        if self.reap_orphans:
             containment.become_subreaper()  # graders' orphans come to us, and are killed
         rows: List[Optional[Row]] = [None] * len(self.entries)
         with concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
@@ -388,7 +391,8 @@ class Batch:
             with self._lock:
                 self._live.discard(process.pid)
                 live = set(self._live)
-            containment.kill_adopted(live)
+            if self.reap_orphans:
+                containment.kill_adopted(live)
         seconds = time.monotonic() - started
         report = parse_report(stdout)
         if report is None:
@@ -458,7 +462,7 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
 
 def grade_class(path: Path, *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
                 rubric_path: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, console=None,
-                command: Callable = worker_command) -> ClassResult:
+                command: Callable = worker_command, reap_orphans: bool = False) -> ClassResult:
     """Grade every submission under ``path``; write ``out`` if given."""
     from .export import gradebook
     from .report import summary as summary_module
@@ -478,7 +482,8 @@ def grade_class(path: Path, *, jobs: Optional[int] = None, out: Optional[Path] =
             entries = [Entry(safe_name(path.stem), None, msg("error.batch.zip", file=path.name, detail=str(error)))]
         with summary_module.LiveProgress(len(entries), lang, console) as live:
             batch = Batch(entries, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
-                          timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done)
+                          timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done,
+                          reap_orphans=reap_orphans)
             rows = batch.run()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -70,7 +70,7 @@ def batch_main(args: argparse.Namespace, lang: str) -> int:
     console = Console()
     try:
         result = batch.grade_class(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
-                                   timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console)
+                                   timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True)
     except ValueError as error:
         parser().error(str(error))
     summary.render_console(result.summary, console)

@@ -140,19 +140,19 @@ class ClientRun:
         if self.kind == "tcp":
             self.transcript.add("grader", "note", "the server goes away")
             self.server.stop()
-            ended = self.client.wait_exit(3.0)
+            ended = self.client.wait_exit(2.0)
         else:
             ended = False
         if not ended:
             before = len(self.server.text())
             self.client.type("/quit")
-            ended = self.client.wait_exit(3.0)
+            ended = self.client.wait_exit(2.0)
             if self.kind == "udp" and len(self.server.text()) > before:
                 leave = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
                 self.learned["leave"] = leave.replace(NICKNAME, "{name}")
         if not ended:
             self.client.end_of_input()
-            ended = self.client.wait_exit(3.0)
+            ended = self.client.wait_exit(2.0)
         crash = self.client.tracebacks()
         if crash:
             raise CheckFailed(msg("fail.client.traceback"), actual=visible(crash[-400:]), hint=msg("hint.client.exit"))

@@ -180,20 +180,17 @@ def bundle_files(lang: str = "en", rubric_path: Optional[Path] = None) -> Dict[s
 
 
 def build_bundle(out: Path, lang: str = "en", rubric_path: Optional[Path] = None) -> List[Path]:
-    """Write the bundle's files and ``autograder.zip`` into ``out``; returns what was written."""
+    """Write the bundle's files and ``autograder.zip`` into ``out``; returns the top-level entries."""
     out = Path(out)
     files = bundle_files(lang, rubric_path)
-    written = []
     for name, data in files.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o755 if name in ("setup.sh", "run_autograder") else 0o644)
-        written.append(target)
     archive = out / "autograder.zip"
     archive.write_bytes(zip_bytes(files))
-    written.append(archive)
-    return written
+    return [out / "setup.sh", out / "run_autograder", out / "chatlab", archive]
 
 
 def zip_bytes(files: Dict[str, bytes]) -> bytes:

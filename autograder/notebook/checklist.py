@@ -88,6 +88,8 @@ class Checklist:
         lines = [translate("nb.ui.header", lang, {"step": self.step, "title": say(self.title, lang)})]
         if self.score is not None:
             lines.append(self.score)
+        for note in self.notes:
+            lines.append("  * " + say(note, lang))
         for item in self.items:
             mark, _ = MARKS[item.status]
             lines.append(f" {mark} {say(item.title, lang)}" + _status_suffix(item, lang))
@@ -95,8 +97,6 @@ class Checklist:
                 continue
             for detail in _details(item, lang):
                 lines.append("     " + detail.replace("\n", "\n     "))
-        for note in self.notes:
-            lines.append("  * " + say(note, lang))
         lines.append(self.summary())
         lines.append(translate("ui.not_a_grade", lang))
         return "\n".join(lines)
@@ -110,6 +110,8 @@ class Checklist:
                f'<div style="font-weight:bold">{e(translate("nb.ui.header", lang, {"step": self.step, "title": say(self.title, lang)}))}</div>']
         if self.score is not None:
             out.append(f'<div style="font-weight:bold">{e(self.score)}</div>')
+        for note in self.notes:
+            out.append(f'<div style="color:#9a6700">{e(say(note, lang))}</div>')
         out.append('<ul style="list-style:none;padding-left:0;margin:4px 0">')
         for item in self.items:
             mark, item_colour = MARKS[item.status]
@@ -119,8 +121,6 @@ class Checklist:
                 out.append(_html_details(item, lang))
             out.append("</li>")
         out.append("</ul>")
-        for note in self.notes:
-            out.append(f'<div style="color:#9a6700">{e(say(note, lang))}</div>')
         out.append(f'<div style="font-weight:bold;color:{colour}">{e(self.summary())}</div>')
         out.append(f'<div style="color:#57606a;font-size:90%">{e(translate("ui.not_a_grade", lang))}</div></div>')
         return "".join(out)

@@ -11,7 +11,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import re
 from pathlib import Path
+from typing import Optional
 
 from ..results import msg
 from .checklist import Checklist, Item
@@ -49,6 +51,9 @@ def from_report(report: dict, lang: str, checklist: Checklist) -> Checklist:
     if report.get("error"):
         checklist.items.append(Item("submission", msg("nb.check.submission"), "failed", report["error"]))
         return checklist
+    todo = _todo_in(report)
+    if todo:
+        checklist.notes.append(msg("nb.note.todo_in_files", todo=todo))
     for check in report.get("checks", []):
         transcript = check.get("transcript") or []
         checklist.items.append(Item(
@@ -59,3 +64,15 @@ def from_report(report: dict, lang: str, checklist: Checklist) -> Checklist:
     if not checklist.items:
         checklist.items.append(Item("submission", msg("nb.check.submission"), "failed", msg("nb.fail.no_checks")))
     return checklist
+
+
+_TODO = re.compile(r"NotImplementedError: TODO:? ?(?P<text>[^\n]*)")
+
+
+def _todo_in(report: dict) -> Optional[str]:
+    """The first ``TODO`` the student's programs ran into, from what the grader saw them print."""
+    for check in report.get("checks", []):
+        found = _TODO.search(check.get("server_output") or "")
+        if found:
+            return found.group("text").strip()
+    return None

@@ -52,7 +52,8 @@ def reachable(roots, namespace: Dict[str, object]) -> List[types.FunctionType]:
     """
     seen: Set[int] = set()
     order: List[types.FunctionType] = []
-    stack = [f for root in roots for f in _functions_of(root)]
+    # Depth first, in the order given: the first TODO reported is the first one the student meets.
+    stack = [f for root in reversed(list(roots)) for f in reversed(_functions_of(root))]
     while stack:
         function = stack.pop()
         if id(function) in seen:
@@ -60,12 +61,14 @@ def reachable(roots, namespace: Dict[str, object]) -> List[types.FunctionType]:
         seen.add(id(function))
         order.append(function)
         globals_ = function.__globals__
+        called = []
         for code in _code_objects(function.__code__):
             for name in code.co_names:
                 value = globals_.get(name)
                 if value is None or not _defined_here(value, globals_, namespace):
                     continue
-                stack.extend(_functions_of(value if not _is_instance_of_local_class(value, namespace) else type(value)))
+                called += _functions_of(value if not _is_instance_of_local_class(value, namespace) else type(value))
+        stack.extend(reversed(called))
     return order
 
 

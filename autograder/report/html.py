@@ -29,7 +29,7 @@ td.num{text-align:right;white-space:nowrap}
 section.problem{border-top:2px solid #e5e5ea;margin-top:1.5rem}
 .hint{background:#eef6ff;border-left:4px solid #0969da;padding:.4rem .7rem}
 .grid{display:flex;flex-wrap:wrap;gap:1.2rem;align-items:flex-start}
-.grid>div{flex:1 1 26rem;min-width:0}
+.grid>div{flex:1 1 24rem;min-width:0}.grid>div.seq{flex:2 1 36rem}
 .diagram{overflow-x:auto;border:1px solid #e5e5ea;border-radius:6px;background:#fff}
 pre{background:#f6f8fa;border:1px solid #e5e5ea;border-radius:6px;padding:.5rem .7rem;white-space:pre-wrap;
 word-break:break-all;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:0}
@@ -111,7 +111,7 @@ def problem_section(check: dict, lang: str) -> str:
     if check.get("server_output"):
         right.append(f"<h3>{escape(t('ui.server_said'))}</h3><pre>{escape(shown(check['server_output'][-3000:]))}</pre>")
     if left or right:
-        out.append("<div class=\"grid\">" + (f"<div>{''.join(left)}</div>" if left else "")
+        out.append("<div class=\"grid\">" + (f"<div class=\"seq\">{''.join(left)}</div>" if left else "")
                    + (f"<div>{''.join(right)}</div>" if right else "") + "</div>")
     out.append("</section>")
     return "\n".join(out)

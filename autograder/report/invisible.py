@@ -21,7 +21,7 @@ SPECIAL = {
     "\u2060": "[WJ]",
     "\ufeff": "[BOM]",
 }
-_TRAILING = re.compile(r" +(?=⏎|\n|$)")
+_TRAILING = re.compile(r" +(?=␍?⏎|␍?\n|$)")
 LIMIT = 4000
 
 
