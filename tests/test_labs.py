@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder import rubric
+
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ROOT / "labs"
 CHAT = LABS / "chat"
@@ -26,29 +28,16 @@ STARTER = CHAT / "starter"
 VARIANTS = ("tcp", "udp", "two_user")
 STARTER_FILES = [STARTER / v / name for v in VARIANTS for name in ("server.py", "client.py")]
 
-# From the shared spec: the numbers the assignment, README and rubric must agree on.
-SERVER_CHECK_POINTS = {
-    "starts": 5,
-    "handshake": 10,
-    "broadcast": 15,
-    "names": 10,
-    "join_notice": 5,
-    "leave_notice": 5,
-    "drop_survival": 10,
-    "idle_after_leave": 5,
-    "many_clients": 10,
-    "unicode": 5,
-    "threads": 10,
-}
-CLIENT_CHECK_POINTS = {
-    "client_connects": 3,
-    "client_handshake": 3,
-    "client_sends": 4,
-    "client_receives": 5,
-    "client_exits": 3,
-}
-VARIANT_CAPS = {"100", "80", "60", "50"}
-NO_THREADING_FACTOR = "0.5"
+# The numbers live in the grader's rubric; the assignment in both languages must agree with it.
+RUBRIC = rubric.load()
+MULTI_SERVER_CHECKS = ("starts", "handshake", "broadcast", "names", "join_notice", "leave_notice",
+                       "drop_survival", "idle_after_leave", "many_clients", "unicode", "threads")
+SERVER_CHECK_POINTS = {check: int(points) for check, points in RUBRIC.points.items()
+                       if not check.startswith("client_")}
+CLIENT_CHECK_POINTS = {check: int(points) for check, points in RUBRIC.points.items()
+                       if check.startswith("client_")}
+VARIANT_CAPS = {str(int(cap)) for variant, cap in RUBRIC.caps.items() if cap}
+NO_THREADING_FACTOR = str(RUBRIC.no_threading_factor)
 
 # Protocol strings fixed by the spec; both protocol documents must quote them verbatim.
 PROTOCOL_STRINGS = [
@@ -107,7 +96,7 @@ def check_table(text: str) -> dict[str, int]:
 def test_assignment_grading_table_matches_spec(lang):
     text = read(CHAT / f"assignment.{lang}.md")
     assert check_table(text) == {**SERVER_CHECK_POINTS, **CLIENT_CHECK_POINTS}
-    assert str(sum(SERVER_CHECK_POINTS.values())) in text  # the available total, 90
+    assert str(sum(SERVER_CHECK_POINTS[c] for c in MULTI_SERVER_CHECKS)) in text  # the available total, 90
     assert set(re.findall(r"(\d+)\s*%", text)) == VARIANT_CAPS
     assert NO_THREADING_FACTOR in text
     for command in ("autograde my_submission/", "autograde my_submission/ --lang ru"):
