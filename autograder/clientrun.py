@@ -29,7 +29,7 @@ class ClientRun:
     def __init__(self, grading, kind: str) -> None:
         self.grading = grading
         self.kind = kind
-        self.transcript = Transcript()
+        self.transcript = Transcript(grading.observer)
         profile = grading.profile
         if kind == "udp":
             greeting = UDP_WELCOME

@@ -55,14 +55,18 @@ class Profile:
 class Transcript:
     """Everything said and heard in one scenario, with times."""
 
-    def __init__(self) -> None:
+    def __init__(self, observer=None) -> None:
         self.t0 = time.monotonic()
         self.entries: List[dict] = []
+        self.observer = observer  # e.g. the live view; told of every entry
         self._lock = threading.Lock()
 
     def add(self, who: str, kind: str, text: str) -> None:
+        entry = {"t": round(time.monotonic() - self.t0, 3), "who": who, "kind": kind, "text": text}
         with self._lock:
-            self.entries.append({"t": round(time.monotonic() - self.t0, 3), "who": who, "kind": kind, "text": text})
+            self.entries.append(entry)
+        if self.observer is not None:
+            self.observer.entry(entry)
 
     def as_data(self, limit: int = 200) -> List[dict]:
         with self._lock:

@@ -34,7 +34,7 @@ class GradingContext:
     profile_extra: Dict[str, object] = field(default_factory=dict)
     results: Dict[str, CheckResult] = field(default_factory=dict)
     children: List[Child] = field(default_factory=list)
-    on_result: Optional[object] = None  # callback(CheckResult), e.g. a live view
+    observer: Optional[object] = None  # e.g. live.LiveView: check_started, entry, check_finished
     transport: str = "tcp"
     variant: str = "tcp-multi"
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
@@ -109,6 +109,8 @@ class ChatlabPlugin:
             if status != "passed":
                 item.stash[_SKIP_REASON] = msg("skip.dependency", check=dependency, status=status or "not run")
                 pytest.skip(f"depends on {dependency}")
+        if self.context.observer is not None:
+            self.context.observer.check_started(info["id"], info.get("title") or None)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -126,8 +128,8 @@ class ChatlabPlugin:
         self.context.results[result.id] = result
         if result.id == "starts" and result.status == "passed" and self.context.transport == "tcp":
             self.context.start_client_session()
-        if callable(self.context.on_result):
-            self.context.on_result(result)
+        if self.context.observer is not None:
+            self.context.observer.check_finished(result)
 
     def _result(self, item, call, report, check_id) -> CheckResult:
         result = CheckResult(id=check_id, status="passed")

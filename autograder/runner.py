@@ -11,14 +11,14 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import pytest
 
-from . import discover, rubric as rubric_module, static
+from . import discover, extract, rubric as rubric_module, static
 from .launch import start_server
 from .plugin import ChatlabPlugin, GradingContext
-from .results import CheckResult, Report, msg
+from .results import Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
@@ -37,10 +37,18 @@ def grade(
     *,
     rubric_path: Optional[Path] = None,
     limits: Optional[Limits] = None,
-    on_result: Optional[Callable[[CheckResult], None]] = None,
+    observer: Optional[object] = None,
 ) -> Report:
     started = time.monotonic()
     path = Path(path).resolve()
+    document = extract.find_document(path)
+    if document is not None:  # a report or notebook: grade the programs it holds
+        folder, extraction = extract.materialise(document)
+        try:
+            report = grade(folder, rubric_path=rubric_path, limits=limits, observer=observer)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return extract.annotate(report, extraction)
     rubric = rubric_module.load(rubric_path)
     submission = discover.find(path)
     report = Report(submission=path.name, files=submission.files())
@@ -55,7 +63,7 @@ def grade(
         client_file=(workdir / submission.client.relative_to(submission.root)) if submission.client else None,
         workdir=workdir,
         limits=limits or Limits(),
-        on_result=on_result,
+        observer=observer,
     )
     facts = static.analyse(submission.server)
     try:
@@ -94,6 +102,7 @@ def run_checks(context: GradingContext, modules) -> None:
         "-p", "no:cacheprovider",
         "-p", "pytest_timeout",
         "-q",
+        "--capture=no",  # checks print nothing; a live view must reach the terminal
     ]
     if os.name != "nt":
         args += ["--timeout-method", "signal"]

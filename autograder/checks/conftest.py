@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.clients import Room
+from autograder.clients import Room, Transcript
 from autograder.launch import RunningServer, start_server
 from autograder.results import CheckFailed, msg
 
@@ -38,7 +38,7 @@ def room(server, grading, request):
         raise CheckFailed(msg("fail.restart"))
     if server.kind == "udp":
         grading.learn_from_client()  # how the student's own client registers and leaves
-    chat = Room(server.address, grading.profile, kind=server.kind or "tcp")
+    chat = Room(server.address, grading.profile, Transcript(grading.observer), kind=server.kind or "tcp")
     request.node.stash[ROOM_KEY] = chat
     try:
         yield chat

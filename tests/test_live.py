@@ -1,0 +1,103 @@
+"""`--live` and `autograde demo`, on a plain pipe and in a real terminal (tmux)."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import psutil
+import pytest
+
+from grading_helpers import ROOT
+
+pytestmark = pytest.mark.timeout(180)
+
+ESCAPE = re.compile(r"\x1b\[")
+AUTOGRADE = [sys.executable, "-m", "autograder"]
+
+
+def run(args, timeout=120):
+    env = dict(os.environ, LANG="en_US.UTF-8", COLUMNS="120")
+    return subprocess.run(AUTOGRADE + args, capture_output=True, text=True, encoding="utf-8",
+                          timeout=timeout, env=env)
+
+
+def test_live_on_a_pipe_has_no_colour_codes():
+    done = run([str(ROOT / "reference_solution" / "tcp"), "--live", "--lang", "en"])
+    assert done.returncode == 0, done.stderr
+    assert not ESCAPE.search(done.stdout)
+    assert "▶" in done.stdout and "alice →" in done.stdout and "bob ←" in done.stdout
+    assert "✔ A message reaches every other user" in done.stdout
+    assert "score: 100" in done.stdout
+
+
+def test_demo_on_a_pipe_reports_users_and_threads_and_cleans_up():
+    done = run(["demo", "--host", "127.0.0.1", "--port", "0", "--bots", "3", "--bot-rate", "4",
+                "--duration", "5", "--lang", "en"])
+    assert done.returncode == 0, done.stderr
+    assert not ESCAPE.search(done.stdout)
+    statuses = re.findall(r"connected: (\d+)\s+messages/s: ([\d.]+)\s+server threads: (\d+)", done.stdout)
+    assert statuses, done.stdout
+    users, rate, threads = statuses[-1]
+    assert int(users) == 4  # three bots and the projector
+    assert float(rate) > 0 and int(threads) > 4  # a thread per client, made visible
+    assert "chat messages were relayed" in done.stdout
+    servers = [p for p in psutil.process_iter(["cmdline"])
+               if any("reference_solution/tcp/server.py" in part for part in (p.info["cmdline"] or []))]
+    assert not servers
+
+
+tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    def __init__(self, command, width=160, height=60):
+        self.name = f"chatlab-{uuid.uuid4().hex[:8]}"
+        env = f"LANG=en_US.UTF-8 TERM=xterm-256color"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        f"{env} {command}; sleep 60"], check=True)
+
+    def screen(self, escapes=False):
+        args = ["tmux", "capture-pane", "-p", "-t", self.name, "-S", "-2000"] + (["-e"] if escapes else [])
+        return subprocess.run(args, capture_output=True, text=True).stdout
+
+    def wait_for(self, text, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.screen():
+                return True
+            time.sleep(0.2)  # polling a screen: there is no event to wait on
+        return False
+
+    def close(self):
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@tmux
+def test_live_in_a_real_terminal_is_coloured():
+    command = " ".join(AUTOGRADE + [str(ROOT / "reference_solution" / "tcp"), "--live", "--lang", "en"])
+    terminal = Tmux(command)
+    try:
+        assert terminal.wait_for("score:", 120), terminal.screen()
+        screen = terminal.screen()
+        assert "▶" in screen and "✔" in screen
+        assert ESCAPE.search(terminal.screen(escapes=True))  # colours on a terminal
+    finally:
+        terminal.close()
+
+
+@tmux
+def test_demo_panel_in_a_real_terminal():
+    command = " ".join(AUTOGRADE + ["demo", "--host", "127.0.0.1", "--port", "0", "--bots", "3",
+                                    "--duration", "8", "--lang", "ru"])
+    terminal = Tmux(command)
+    try:
+        assert terminal.wait_for("чат группы", 30), terminal.screen()
+        assert terminal.wait_for("bot03", 30), terminal.screen()
+        screen = terminal.screen()
+        assert "потоков сервера" in screen and "чтобы войти" in screen
+        assert terminal.wait_for("сервер остановлен", 30), terminal.screen()
+    finally:
+        terminal.close()
