@@ -145,6 +145,7 @@ class ChatlabPlugin:
             result.status = "failed"
             result.message, result.hint = error.message, error.hint
             result.expected, result.actual = error.expected, error.actual
+            result.facts = error.facts
         elif call.excinfo is not None and "Timeout" in str(error):
             result.status = "failed"
             result.message = msg("fail.timeout")
@@ -158,6 +159,7 @@ class ChatlabPlugin:
             result.transcript = room.transcript.as_data()
         server = item.stash.get(self.server_key, None) if self.server_key else None
         if server is not None:
+            result.exceptions = server.child.all("thread_exception") + server.child.all("exception")
             result.server_output = describe_server(server.child, show_screen=server.child.role == "client")
         return result
 

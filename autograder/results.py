@@ -40,12 +40,13 @@ class CheckFailed(Exception):
     """
 
     def __init__(self, message: Msg, *, expected: Optional[str] = None, actual: Optional[str] = None,
-                 hint: Optional[Msg] = None) -> None:
+                 hint: Optional[Msg] = None, facts: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message.key)
         self.message = message
         self.expected = expected
         self.actual = actual
         self.hint = hint
+        self.facts = facts or {}  # what the check saw, for recognising the mistake (hints.py)
 
 
 @dataclass
@@ -63,6 +64,9 @@ class CheckResult:
     hidden: bool = False
     duration: float = 0.0
     title_key: Optional[str] = None
+    facts: Dict[str, Any] = field(default_factory=dict)
+    exceptions: List[dict] = field(default_factory=list)  # raised in the program's threads
+    signature: Optional[str] = None  # the known mistake recognised (hints.py)
 
     def title(self, lang: str) -> str:
         return i18n.translate(self.title_key or f"check.{self.id}", lang)
@@ -80,6 +84,7 @@ class CheckResult:
             "actual": self.actual,
             "transcript": self.transcript,
             "server_output": self.server_output,
+            "mistake": self.signature,
             "duration": round(self.duration, 3),
         }
 

@@ -15,7 +15,7 @@ from typing import Optional
 
 import pytest
 
-from . import discover, extract, rubric as rubric_module, static
+from . import discover, extract, hints, rubric as rubric_module, static
 from .launch import start_server
 from .plugin import ChatlabPlugin, GradingContext
 from .results import Report, msg
@@ -85,6 +85,10 @@ def grade(
         result.max_points = rubric.points.get(result.id, 0.0)
         result.points = result.max_points if result.status == "passed" else 0.0
         result.hidden = result.id in rubric.hidden
+    hints.apply(report.checks, hints.Evidence(
+        server_source=static.read_source(submission.server),
+        client_source=static.read_source(submission.client) if submission.client else "",
+        variant=report.variant))
     earned = sum(r.points for r in report.checks)
     available = sum(r.max_points for r in report.checks if r.status != "error")
     report.score = rubric.score(report.variant, earned, available, facts.uses_threading)

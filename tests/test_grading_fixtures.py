@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from autograder import hints
 from grading_helpers import FIXTURES, ROOT, SERVER_CHECKS, run_autograde, statuses
 
 if sys.version_info >= (3, 11):
@@ -40,6 +41,11 @@ def test_fixture_gets_exactly_its_verdicts(name):
     for check in report["checks"]:
         if check["status"] == "failed":
             assert check["message"] and check["hint"], check  # every failure explains itself
+    # The known mistake this fixture makes is recognised, and named under the failed check.
+    recognised = {check["mistake"] for check in report["checks"]}
+    for signature in hints.SIGNATURES:
+        if signature.fixture == name:
+            assert signature.id in recognised, (signature.id, recognised)
 
 
 @pytest.mark.parametrize("variant, score", [("tcp", 100), ("udp", 80), ("two_user", 60)])

@@ -87,8 +87,10 @@ def check_broadcast_reaches_everyone(room, grading):
         received = users[1].text[users[1].find(first).end:]
         profile.framing = "lines" if received.startswith("\n") or "\n" in received[:2] else "raw"
     if missing:
+        echoed = any(sender.find(said[sender.name]) for sender in users)
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
-                          expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"))
+                          expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"),
+                          facts={"echo_to_sender": echoed})
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
     profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.5)

@@ -1,0 +1,136 @@
+"""Hints that teach: the mistakes real submissions make, recognised from a
+failed check's evidence, each with a short explanation and the fix.
+
+A signature looks at one failed check together with what the grader knows
+(the exceptions the program's threads raised, its source) and says whether
+this is *that* mistake.  The first signature that matches replaces the
+check's generic hint.  Every signature is tied to a fixture submission that
+makes the mistake (``tests/test_hints.py``).  Pure: no sockets, no processes.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, List, Optional
+
+from .results import CheckResult, msg
+
+
+@dataclass
+class Evidence:
+    """What a signature may look at besides the check itself."""
+
+    server_source: str = ""
+    client_source: str = ""
+    variant: str = "tcp-multi"
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: str
+    checks: tuple  # the checks whose failure it can explain
+    matches: Callable[[CheckResult, Evidence], bool]
+    fixture: str  # the fixture that makes this mistake (tests/fixtures/...)
+
+
+def _raised(result: CheckResult, *types: str, text: str = "") -> bool:
+    return any(e.get("type") in types and text.lower() in str(e.get("message", "")).lower()
+               for e in result.exceptions)
+
+
+def _message(result: CheckResult, *keys: str) -> bool:
+    return result.message is not None and result.message.key in keys
+
+
+def _parse(source: str) -> Optional[ast.AST]:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def removes_while_iterating(source: str) -> bool:
+    """``for c in clients: … clients.remove(c)`` (or ``.pop``, ``del clients[…]``)."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    for loop in ast.walk(tree):
+        if not isinstance(loop, ast.For):
+            continue
+        iterated = loop.iter
+        if isinstance(iterated, ast.Call) and getattr(iterated.func, "id", None) == "enumerate" and iterated.args:
+            iterated = iterated.args[0]
+        if not isinstance(iterated, ast.Name):
+            continue
+        for node in ast.walk(loop):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("remove", "pop") and getattr(node.func.value, "id", None) == iterated.id):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("remove"):
+                return True  # a helper that removes from the list being iterated (remove_user(idx))
+    return False
+
+
+def starts_threads(source: str) -> bool:
+    return "Thread(" in source or "start_new_thread" in source or "ThreadPoolExecutor" in source \
+        or "Threading" in source
+
+
+def decodes_ascii(source: str) -> bool:
+    lowered = source.replace('"', "'").lower()
+    return "'ascii'" in lowered or "encoding='ascii'" in lowered
+
+
+SIGNATURES: List[Signature] = [
+    Signature("empty_recv_loop", ("idle_after_leave",), lambda r, e: True, "tcp/busy_loop_empty_recv"),
+    Signature("ascii_decoding", ("unicode", "handshake", "broadcast"),
+              lambda r, e: _raised(r, "UnicodeDecodeError", "UnicodeEncodeError", text="ascii")
+              or decodes_ascii(e.server_source), "tcp/ascii_only"),
+    Signature("list_changed_while_iterating", ("drop_survival", "many_clients"),
+              lambda r, e: removes_while_iterating(e.server_source), "tcp/list_changed_while_iterating"),
+    Signature("reset_not_handled", ("drop_survival",),
+              lambda r, e: _raised(r, "ConnectionResetError", "BrokenPipeError", "OSError")
+              or _message(r, "fail.drop.dead", "fail.drop.dead_later"), "tcp/crash_on_disconnect"),
+    Signature("missing_name", ("names",), lambda r, e: True, "tcp/no_names"),
+    Signature("udp_forgets_addresses", ("broadcast",), lambda r, e: e.variant == "udp-multi",
+              "udp/forgets_addresses"),
+    Signature("echo_only", ("broadcast",), lambda r, e: r.facts.get("echo_to_sender") is True,
+              "tcp/echo_only"),
+    Signature("one_client_at_a_time", ("broadcast", "threads", "join_notice"),
+              lambda r, e: e.variant == "tcp-multi" and "accept" in e.server_source
+              and not starts_threads(e.server_source) and "select" not in e.server_source,
+              "tcp/one_client_at_a_time"),
+    Signature("no_broadcast", ("broadcast",), lambda r, e: e.variant == "tcp-multi", "tcp/no_broadcast"),
+    Signature("no_threading", ("threads",), lambda r, e: _message(r, "fail.threads.static"),
+              "tcp/no_threads_select"),
+    Signature("silent_leave", ("leave_notice",), lambda r, e: True, "tcp/no_leave_notice"),
+    Signature("client_no_receive_thread", ("client_receives",),
+              lambda r, e: not starts_threads(e.client_source), "client/no_receive_thread"),
+    Signature("client_crash_on_close", ("client_exits",), lambda r, e: _message(r, "fail.client.traceback"),
+              "client/crash_on_close"),
+    # A two-user side that alternates recv and input fails whichever direction
+    # has to wait first; with no thread at all, that is the lock-step mistake.
+    Signature("lockstep", ("duplex", "server_to_client", "client_to_server", "threads"),
+              lambda r, e: "two-user" in e.variant and (r.id == "duplex" or not starts_threads(e.server_source)),
+              "two_user/tcp_lockstep"),
+    Signature("udp_client_no_thread", ("threads",), lambda r, e: e.variant == "udp-multi",
+              "udp/client_no_thread"),
+]
+
+
+def recognise(result: CheckResult, evidence: Evidence) -> Optional[Signature]:
+    if result.status != "failed":
+        return None
+    for signature in SIGNATURES:
+        if result.id in signature.checks and signature.matches(result, evidence):
+            return signature
+    return None
+
+
+def apply(results: List[CheckResult], evidence: Evidence) -> None:
+    """Give every failed check the hint of the mistake it shows, if known."""
+    for result in results:
+        signature = recognise(result, evidence)
+        if signature is not None:
+            result.signature = signature.id
+            result.hint = msg(f"mistake.{signature.id}")

@@ -1,0 +1,46 @@
+"""The table of known mistakes: complete, translated, tied to fixtures, and
+its source-level recognisers right on small examples."""
+import pytest
+
+from autograder import hints, i18n
+from autograder.results import CheckResult, msg
+from grading_helpers import FIXTURES
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_the_table_is_big_enough_and_every_entry_teaches_in_both_languages():
+    assert len(hints.SIGNATURES) >= 12
+    assert len({s.id for s in hints.SIGNATURES}) == len(hints.SIGNATURES)
+    for signature in hints.SIGNATURES:
+        entry = i18n.CATALOGUE[f"mistake.{signature.id}"]
+        for lang in i18n.LANGUAGES:
+            assert "Fix:" in entry[lang] or "Исправление:" in entry[lang]
+
+
+def test_every_signature_is_tied_to_a_fixture_that_exists():
+    for signature in hints.SIGNATURES:
+        assert (FIXTURES / signature.fixture / "server.py").is_file(), signature
+
+
+def test_removing_from_the_iterated_list_is_seen():
+    assert hints.removes_while_iterating("for c in clients:\n    try:\n        c.send(b'x')\n"
+                                         "    except OSError:\n        clients.remove(c)\n")
+    assert hints.removes_while_iterating("for i, c in enumerate(users):\n    users.pop(i)\n")
+    assert not hints.removes_while_iterating("for c in list(clients):\n    c.send(b'x')\nclients.remove(d)\n")
+
+
+def test_a_failed_check_gets_the_hint_of_its_mistake():
+    result = CheckResult(id="unicode", status="failed", message=msg("fail.unicode.missing"),
+                         exceptions=[{"type": "UnicodeDecodeError", "message": "'ascii' codec can't decode"}])
+    hints.apply([result], hints.Evidence(server_source="data.decode('utf-8')"))
+    assert result.signature == "ascii_decoding"
+    assert result.hint.key == "mistake.ascii_decoding"
+
+
+def test_passed_checks_and_unknown_failures_keep_their_hints():
+    passed = CheckResult(id="names", status="passed")
+    other = CheckResult(id="unicode", status="failed", hint=msg("hint.unicode"))
+    hints.apply([passed, other], hints.Evidence(server_source="x = 1"))
+    assert passed.signature is None and passed.hint is None
+    assert other.signature is None and other.hint.key == "hint.unicode"
