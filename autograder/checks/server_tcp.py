@@ -15,6 +15,8 @@ from autograder.results import CheckFailed, msg
 
 DELIVERY = 5.0  # seconds a message may take to reach everyone
 NOTICE = 3.0  # seconds a join/leave notice may take
+IDLE_CPU = 0.15  # share of one core an idle server may use
+STAYS_OPEN = 0.25  # seconds a connection must survive the nickname, and a message
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
@@ -64,12 +66,12 @@ def check_server_starts(server, grading):
 def check_nickname_handshake(room, server):
     """A nickname is accepted and the user is served."""
     alice, bob = room.join("alice", "bob")
-    room.wait_until(lambda: alice.closed_by_server or bob.closed_by_server, 0.3)
+    room.wait_until(lambda: alice.closed_by_server or bob.closed_by_server, STAYS_OPEN)
     for user in (alice, bob):
         if user.closed_by_server:
             raise CheckFailed(msg("fail.handshake.closed", who=user.name), hint=msg("hint.handshake.closed"))
     alice.say(room.token("hello"))
-    room.wait_until(lambda: alice.closed_by_server, 0.3)
+    room.wait_until(lambda: alice.closed_by_server, STAYS_OPEN)
     if alice.closed_by_server:
         raise CheckFailed(msg("fail.handshake.closed_after_message", who="alice"), hint=msg("hint.handshake.closed"))
 
@@ -93,7 +95,7 @@ def check_broadcast_reaches_everyone(room, grading):
                           facts={"echo_to_sender": echoed})
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
-    profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.5)
+    profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.3)
 
 
 @check("names", depends=["broadcast"])
@@ -176,14 +178,16 @@ def check_quiet_after_leave(room, server):
     bob.close()
     alice.wait_for_mention("bob", 1.0)
     alice.wait_quiet(0.2, at_most=0.5)
-    window = 1.0
+    window = 0.8
     bytes_before = alice.stream.byte_count
     cpu_before, started = server.child.cpu_seconds(), time.monotonic()
     room.wait_until(lambda: alice.stream.byte_count - bytes_before > 65536, window)
     elapsed = max(time.monotonic() - started, 1e-3)
     usage = (server.child.cpu_seconds() - cpu_before) / elapsed
     junk = alice.stream.byte_count - bytes_before
-    if usage > 0.25:
+    # An idle server uses ~0% of a core; a loop on an empty recv() uses what
+    # the machine gives it, which stays far above this on a busy machine too.
+    if usage > IDLE_CPU:
         raise CheckFailed(msg("fail.idle.cpu", percent=round(usage * 100)), hint=msg("hint.idle.cpu"))
     if junk > 4096:
         raise CheckFailed(msg("fail.idle.junk", size=junk), actual=alice.new_text[-200:], hint=msg("hint.idle.cpu"))
