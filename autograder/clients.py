@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 from .protocol import TextStream, count_occurrences, find_message, mentions, visible_bytes
+from .results import CheckFailed, msg
 
 # Timings in seconds; generous enough for a busy two-core machine.
 CONNECT_TIMEOUT = 5.0
@@ -47,6 +48,7 @@ class Profile:
     greeting: Optional[bytes] = None  # the server's first words, byte for byte
     udp_join: Optional[str] = None  # how the student's client registers, "{name}" for the nickname
     udp_leave: Optional[str] = None
+    udp_message: Optional[str] = None  # "{name}: {text}" if the client wraps its messages
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None and not isinstance(v, bytes)}
@@ -181,7 +183,8 @@ class ScriptedUser:
         except OSError as error:
             sock.close()
             self.room.transcript.add(self.name, "note", f"connect failed: {error}")
-            raise
+            raise CheckFailed(msg("fail.connect", who=self.name, error=str(error)),
+                              hint=msg("hint.connect")) from error
         sock.settimeout(None)
         self.sock = sock
         self.room.transcript.add(self.name, "note", "connected")
@@ -387,12 +390,13 @@ class UdpUser(ScriptedUser):
             return False
 
     def say(self, text: str) -> bool:
-        return self.send_raw(text.encode("utf-8"))
+        form = self.room.profile.udp_message or "{text}"
+        return self.send_raw(form.replace("{name}", self.name).replace("{text}", text).encode("utf-8"))
 
     def introduce(self) -> "UdpUser":
         form = self.room.profile.udp_join or "/join {name}"
         before = self.room.bytes_received()
-        self.say(form.replace("{name}", self.name))
+        self.send_raw(form.replace("{name}", self.name).encode("utf-8"))
         self.room.wait_until(lambda: self.room.bytes_received() > before, REACTION_WAIT)
         self.joined = True
         return self
@@ -400,8 +404,11 @@ class UdpUser(ScriptedUser):
     def close(self) -> None:
         if self.sock is None:
             return
-        self.left_with = (self.room.profile.udp_leave or "/leave").replace("{name}", self.name)
-        self.say(self.left_with)
+        form = self.room.profile.udp_leave or "/leave"
+        leave = form.replace("{name}", self.name)
+        # A leave datagram that names us is a notice when relayed; "/leave" relayed as chat is not.
+        self.left_with = None if "{name}" in form else leave
+        self.send_raw(leave.encode("utf-8"))
         self.room.transcript.add(self.name, "note", "leaves and closes the socket")
         self._leaving = True
         self.sock.close()

@@ -50,10 +50,10 @@ class GradingContext:
         Safe to call from several threads: the first runs it, the rest wait."""
         with self._client_lock:
             if self.client_run is None and self.client_file is not None:
-                from .clientrun import STEPS, ClientRun
+                from .clientrun import ClientRun
 
                 self.client_run = run = ClientRun(self, self.transport)
-                for step in STEPS:
+                for step in run.steps:
                     try:
                         run.run(step)
                     except CheckFailed:
@@ -71,6 +71,7 @@ class GradingContext:
         if run is not None:
             self.profile.udp_join = run.learned.get("join")
             self.profile.udp_leave = run.learned.get("leave")
+            self.profile.udp_message = run.learned.get("message")
 
     def status(self, check_id: str) -> Optional[str]:
         result = self.results.get(check_id)

@@ -17,6 +17,7 @@ from typing import Optional
 from .clients import Transcript
 from .sandbox import Child, Limits
 
+NAME_WORDS = ("name", "nick", "имя", "ник", "зовут")
 HOST_WORDS = ("host", "хост", "адрес", "address", "server ip", " ip", "ip:", "ip ")
 PORT_WORDS = ("port", "порт")
 NAME_FALLBACK = 1.0  # seconds without an input() call before we type the nickname anyway
@@ -34,7 +35,10 @@ def answer_for(prompt: str, nickname: str, port: int) -> Optional[str]:
 
 class StudentClient:
     def __init__(self, script: Path, workdir: Path, connect: tuple, nickname: str,
-                 transcript: Optional[Transcript] = None, limits: Optional[Limits] = None) -> None:
+                 transcript: Optional[Transcript] = None, limits: Optional[Limits] = None,
+                 name_expected: bool = True) -> None:
+        # A two-user chat has no nickname: type one only if the program asks for a name.
+        self.name_expected = name_expected
         self.nickname = nickname
         self.connect = connect
         self.transcript = transcript or Transcript()
@@ -64,12 +68,14 @@ class StudentClient:
                     return
                 if event["ev"] != "input":
                     continue
-                answer = answer_for(event.get("prompt", ""), self.nickname, self.connect[1])
+                prompt = event.get("prompt", "")
+                answer = answer_for(prompt, self.nickname, self.connect[1])
                 if answer is None:
-                    self.type_nickname()
-                    return
+                    if self.name_expected or any(word in prompt.lower() for word in NAME_WORDS):
+                        self.type_nickname()
+                    return  # from here on the user is at the chat prompt; the checks type
                 self.type(answer)
-            if time.monotonic() - started > NAME_FALLBACK and not self.child.all("input"):
+            if self.name_expected and time.monotonic() - started > NAME_FALLBACK and not self.child.all("input"):
                 # No input() at all: the client reads stdin another way (msvcrt,
                 # sys.stdin) or not at all. A person would type the name now.
                 self.type_nickname()

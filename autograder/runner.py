@@ -79,7 +79,8 @@ def grade(
     report.variant = context.variant
     report.cap = rubric.cap(report.variant)
     report.cap_reason = msg(f"variant.{report.variant}")
-    report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": facts.uses_threading}
+    uses_threading = threading_as_required(report.variant, facts, submission)
+    report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
     report.checks = list(context.results.values())
     for result in report.checks:
         result.max_points = rubric.points.get(result.id, 0.0)
@@ -91,7 +92,7 @@ def grade(
         variant=report.variant))
     earned = sum(r.points for r in report.checks)
     available = sum(r.max_points for r in report.checks if r.status != "error")
-    report.score = rubric.score(report.variant, earned, available, facts.uses_threading)
+    report.score = rubric.score(report.variant, earned, available, uses_threading)
     report.max_score = report.cap
     report.sandbox = sandbox_layers()
     report.duration = time.monotonic() - started
@@ -121,6 +122,17 @@ def run_checks(context: GradingContext, modules) -> None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def threading_as_required(variant: str, server_facts: static.Facts, submission) -> bool:
+    """Where the lab demands threads: a TCP server's clients; a UDP client's
+    receiving; either side of a two-user chat (both must listen and type)."""
+    client_facts = static.analyse(submission.client) if submission.client else static.Facts()
+    if variant == "udp-multi":
+        return client_facts.uses_threading
+    if "two-user" in variant:
+        return server_facts.uses_threading or client_facts.uses_threading
+    return server_facts.uses_threading
 
 
 def variant_of(transport: str, facts: static.Facts) -> str:

@@ -126,7 +126,8 @@ def facts_of(source: str) -> Facts:
     roots = {name.split(".")[0] for name in facts.imports}
     if roots & {m.split(".")[0] for m in THREADING_MODULES} or any("Threading" in n for n in facts.imports):
         facts.uses_threading = True
-    facts.reads_stdin = "input" in facts.calls or "readline" in facts.calls
+    facts.reads_stdin = ("input" in facts.calls or "readline" in facts.calls
+                         or any(isinstance(n, ast.Attribute) and n.attr == "stdin" for n in ast.walk(tree)))
     return facts
 
 

@@ -24,8 +24,14 @@ def server(grading, request):
     # The runner's start-up probe is the `starts` check's server: no second wait.
     running, grading.first_server = grading.first_server or start_server(grading), None
     if running.address is None and grading.status("starts") == "passed":
-        # It started before: a busy machine, not the student, is the likelier cause. Once more.
+        # It started before: a busy machine, not the student, is the likelier cause. Once more,
+        # and say so in the report.
         running.child.stop()
+        child = running.child
+        grading.profile_extra.setdefault("restarts", []).append({
+            "check": request.node.get_closest_marker("check").kwargs["id"],
+            "alive": child.alive(), "exit": child.exit_code,
+            "events": [e["ev"] for e in child.events][-6:], "stderr": child.stderr.text[-300:]})
         running = start_server(grading)
     request.node.stash[SERVER_KEY] = running
     try:

@@ -8,6 +8,8 @@ the other before it can speak again.  That costs `duplex`, not everything.
 """
 from __future__ import annotations
 
+import time
+
 from autograder import static
 from autograder.checks import check
 from autograder.checks.server_tcp import check_server_starts  # noqa: F401 - collected as this module's check
@@ -48,6 +50,9 @@ def check_peer_is_served(room, server):
 def check_typed_at_server_reaches_peer(room, server):
     """A line typed at the server reaches the other person."""
     peer = _peer(room, server)
+    # In conversation order (the peer spoke first), so a lock-step chat that
+    # starts by receiving passes here and loses only `duplex`.
+    peer.say(room.token("hello"))
     body = room.token("from-server")
     server.child.type_line(body)
     if not peer.wait_for_text(body, DELIVERY):
@@ -60,6 +65,8 @@ def check_peer_line_is_printed(room, server):
     """A line from the other person is printed at the server."""
     peer = _peer(room, server)
     start = len(server.child.stdout.text)
+    server.child.type_line(room.token("hello"))  # conversation order: the server's person spoke first
+    peer.wait_for_text("hello", 1.5)  # a lock-step server reads the network first: fine here
     body = room.token("from-peer")
     peer.say(body)
     if not _server_prints(server, body, DELIVERY, start):
@@ -110,7 +117,11 @@ def check_clean_ending(room, server):
 def check_receives_in_a_thread(room, server, grading):
     """The server uses threading: one thread receives while another reads the keyboard."""
     if not static.analyse(grading.server_file).uses_threading:
-        raise CheckFailed(msg("fail.threads.static"), hint=msg("hint.threads.static"))
+        raise CheckFailed(msg("fail.threads.static"), hint=msg("hint.two.threads"))
     _peer(room, server)
+    # The receiving thread may start a moment after the peer appears (UDP: at its first datagram).
+    deadline = time.monotonic() + 2.0
+    while server.child.thread_count() < 2 and time.monotonic() < deadline:
+        room.wait_until(lambda: False, 0.1)  # a fact of another process: nothing to wait on but time
     if server.child.thread_count() < 2:
         raise CheckFailed(msg("fail.two.one_thread"), hint=msg("hint.two.lockstep"))
