@@ -126,26 +126,30 @@ def facts_of(source: str) -> Facts:
     roots = {name.split(".")[0] for name in facts.imports}
     if roots & {m.split(".")[0] for m in THREADING_MODULES} or any("Threading" in n for n in facts.imports):
         facts.uses_threading = True
-    facts.reads_stdin = ("input" in facts.calls or "readline" in facts.calls
+    # A person at the keyboard: input() or sys.stdin. (readline alone is no
+    # evidence: servers read sockets through makefile().readline too.)
+    facts.reads_stdin = ("input" in facts.calls
                          or any(isinstance(n, ast.Attribute) and n.attr == "stdin" for n in ast.walk(tree)))
     return facts
 
 
 def _accepts_again_and_again(loop: ast.AST) -> bool:
-    """A loop that calls ``accept`` and never leaves after it: a server for
+    """A loop that calls ``accept`` and does not leave after it: a server for
     many.  (``while True: try: conn = s.accept(); break`` is one accept with
-    retries, as a two-user server waiting with a timeout does.)"""
+    retries, as a two-user server waiting with a timeout does.  Leaving from
+    an ``except`` handler is giving up on an error, not a plan: still many.)"""
     accepts = leaves = False
-    stack = list(ast.iter_child_nodes(loop))
+    stack = [(child, False) for child in ast.iter_child_nodes(loop)]
     while stack:
-        node = stack.pop()
+        node, in_handler = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "accept":
             accepts = True
-        if isinstance(node, (ast.Break, ast.Return)):
+        if isinstance(node, (ast.Break, ast.Return)) and not in_handler:
             leaves = True
-        stack.extend(ast.iter_child_nodes(node))
+        in_handler = in_handler or isinstance(node, ast.ExceptHandler)
+        stack.extend((child, in_handler) for child in ast.iter_child_nodes(node))
     return accepts and not leaves
 
 

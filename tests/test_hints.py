@@ -44,3 +44,16 @@ def test_passed_checks_and_unknown_failures_keep_their_hints():
     hints.apply([passed, other], hints.Evidence(server_source="x = 1"))
     assert passed.signature is None and passed.hint is None
     assert other.signature is None and other.hint.key == "hint.unicode"
+
+
+def test_two_user_shape_is_told_from_a_multi_user_server():
+    from autograder import static
+
+    multi = ("import socket, threading\ns = socket.socket()\ns.listen()\ndef serve():\n    while True:\n"
+             "        try:\n            conn, addr = s.accept()\n        except OSError:\n            return\n"
+             "        threading.Thread(target=print, args=(conn,)).start()\nline = conn.makefile().readline()\n")
+    two = ("import socket, sys\ns = socket.socket()\ns.listen(1)\nwhile True:\n    try:\n"
+           "        conn, addr = s.accept()\n        break\n    except socket.timeout:\n        continue\n"
+           "for line in sys.stdin:\n    conn.sendall(line.encode())\n")
+    assert not static.facts_of(multi).two_user
+    assert static.facts_of(two).two_user

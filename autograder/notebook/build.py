@@ -193,7 +193,8 @@ def _solutions(cell: Cell, lang: str, audience: str, path: Path) -> List[str]:
             texts = todos[lang]
             out.append(f"{indent}# TODO: {texts[0]}")
             out += [f"{indent}#       {text}" for text in texts[1:]]
-            out.append(f"{indent}raise NotImplementedError({json.dumps('TODO: ' + ' '.join(texts), ensure_ascii=False)})")
+            message = json.dumps("TODO: " + " ".join(texts), ensure_ascii=False)
+            out.append(f"{indent}raise NotImplementedError({message})")
     return out
 
 

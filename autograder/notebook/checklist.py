@@ -85,7 +85,7 @@ class Checklist:
     # -- rendering -------------------------------------------------------------
     def to_text(self) -> str:
         lang = self.lang
-        lines = [translate("nb.ui.header", lang, {"step": self.step, "title": say(self.title, lang)})]
+        lines = [self._header()]
         if self.score is not None:
             lines.append(self.score)
         for note in self.notes:
@@ -107,7 +107,7 @@ class Checklist:
         colour = MARKS["passed" if self.passed else "failed"][1]
         out = [f'<div class="chatlab-checklist" style="border-left:4px solid {colour};padding:4px 10px;'
                'margin:4px 0;font-family:var(--jp-ui-font-family,sans-serif)">',
-               f'<div style="font-weight:bold">{e(translate("nb.ui.header", lang, {"step": self.step, "title": say(self.title, lang)}))}</div>']
+               f'<div style="font-weight:bold">{e(self._header())}</div>']
         if self.score is not None:
             out.append(f'<div style="font-weight:bold">{e(self.score)}</div>')
         for note in self.notes:
@@ -116,7 +116,8 @@ class Checklist:
         for item in self.items:
             mark, item_colour = MARKS[item.status]
             out.append(f'<li style="margin:2px 0"><span style="color:{item_colour};font-weight:bold">{mark}</span> '
-                       f'{e(say(item.title, lang))}<span style="color:{item_colour}">{e(_status_suffix(item, lang))}</span>')
+                       f'{e(say(item.title, lang))}'
+                       f'<span style="color:{item_colour}">{e(_status_suffix(item, lang))}</span>')
             if item.status != "passed":
                 out.append(_html_details(item, lang))
             out.append("</li>")
@@ -124,6 +125,9 @@ class Checklist:
         out.append(f'<div style="font-weight:bold;color:{colour}">{e(self.summary())}</div>')
         out.append(f'<div style="color:#57606a;font-size:90%">{e(translate("ui.not_a_grade", lang))}</div></div>')
         return "".join(out)
+
+    def _header(self) -> str:
+        return translate("nb.ui.header", self.lang, {"step": self.step, "title": say(self.title, self.lang)})
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -180,7 +184,7 @@ def _html_details(item: Item, lang: str) -> str:
             parts.append(f'<div style="color:#0969da"><b>{e(translate("ui.hint", lang))}:</b> '
                          f"{e(say(item.hint, lang))}</div>")
         for label, body in (("nb.ui.output", _tail(item.output) if item.output else ""),
-                            ("ui.transcript", "\n".join(transcript_line(x) for x in item.transcript[-TRANSCRIPT_TAIL:]))):
+                            ("ui.transcript", "\n".join(map(transcript_line, item.transcript[-TRANSCRIPT_TAIL:])))):
             if body:
                 parts.append(f"<details><summary>{e(translate(label, lang))}</summary>"
                              f'<pre style="font-size:85%;margin:2px 0">{e(body)}</pre></details>')

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from ..results import CheckFailed, Msg, msg
 from . import student_code
 from .checklist import Checklist, Item
 from .inprocess import (InProcessChild, InProcessGrading, InProcessServer, Peer, Screen, TcpServer, Typing,
-                        UdpServer, UdpUser, Watch, busy_cpu, call, reset_connection, shut, source_file, tcp_pair,
+                        UdpServer, UdpUser, Watch, busy_cpu, call, shut, source_file, tcp_pair,
                         wait_for)
 
 SCENARIO_SECONDS = 25.0  # a scenario that takes longer than this is reported, not waited for
@@ -160,16 +159,18 @@ def scenario(ctx: Context, item_id: str, title, body: Callable, *, depends=(), s
     mark = ctx.watch.mark()
     started = time.monotonic()
     scene: Dict[str, object] = {}
-    outcome = call(body, scene, seconds=seconds, name=f"scenario-{item_id}")
-    item.duration = time.monotonic() - started
     try:
-        if cleanup is not None:
-            cleanup(scene)
-    finally:
-        for room in scene.get("rooms", []):
-            room.close()
-        for closer in scene.get("closers", []):
-            closer()
+        outcome = call(body, scene, seconds=seconds, name=f"scenario-{item_id}")
+    finally:  # also when the student interrupts the kernel: stop what the scenario started
+        item.duration = time.monotonic() - started
+        try:
+            if cleanup is not None:
+                cleanup(scene)
+        finally:
+            for room in scene.get("rooms", []):
+                room.close()
+            for closer in scene.get("closers", []):
+                closer()
     room = scene.get("room")
     if room is not None:
         item.transcript = room.transcript.as_data()
@@ -259,7 +260,7 @@ def run_echo(ctx: Context) -> None:
     handle_echo = ctx.code["handle_echo"]
 
     def start(scene) -> Tuple[TcpServer, socket.socket]:
-        server = TcpServer(ctx.watch, handler=lambda conn, addr: handle_echo(conn))
+        server = TcpServer(ctx.watch, handler=lambda conn, addr: handle_echo(conn), handler_name="handle_echo")
         server.handler_done = []
         original = server.handler
 
@@ -601,18 +602,22 @@ def _holds(value, conn) -> bool:
 
 @step("03-registry", "registry", needs=["add_user", "remove_user", "users", "users_lock"])
 def run_registry(ctx: Context) -> None:
-    # Swap the registry where the student's functions look it up (their module's globals).
+    # Swap the registry where the student's functions look it up: under whatever global
+    # name their module holds it.
     namespace, original = ctx.code["add_user"].__globals__, ctx.code["users"]
+    names = [name for name, value in list(namespace.items()) if value is original] or ["users"]
     lock = ctx.code["users_lock"]
 
     def with_spy(body):
         def run(scene):
             spy = _Spy(lock)
-            namespace["users"] = spy
+            for name in names:
+                namespace[name] = spy
             try:
                 body(spy)
             finally:
-                namespace["users"] = original
+                for name in names:
+                    namespace[name] = original
                 original.clear()
         return run
 
@@ -727,7 +732,7 @@ def _registry_forgets(ctx: Context, make_server: Callable[[], TcpServer], depend
         expect(wait_for(lambda: {"alice", "bob"} <= set(registry), SHOW_WAIT), msg("nb.fail.registry_missing"),
                msg("nb.hint.registry_join"), expected="['alice', 'bob']", actual=repr(sorted(registry)))
         alice.close()
-        reset_connection(bob)
+        bob.vanish()
         gone = wait_for(lambda: not ({"alice", "bob"} & set(registry)), THREAD_END_WAIT)
         expect(gone, msg("nb.fail.registry_stale", names=", ".join(sorted(set(registry) & {"alice", "bob"}))),
                msg("nb.hint.registry_cleanup"), expected="[]", actual=repr(sorted(registry)))
@@ -743,7 +748,7 @@ def run_chat_server(ctx: Context) -> None:
 
     def make_server() -> TcpServer:
         ctx.reset_registry()
-        return TcpServer(ctx.watch, handler=handler).start()
+        return TcpServer(ctx.watch, handler=handler, handler_name="handle_client").start()
 
     _grader_suite(ctx, CHAT_CHECKS, make_server)
     _registry_forgets(ctx, make_server, depends=["handshake"])
@@ -790,7 +795,7 @@ def run_server(ctx: Context) -> None:
     scenario(ctx, "serve_stops", msg("nb.check.serve_stops"), stops, depends=["starts"])
 
 
-SLOW_LINES = 2000
+SLOW_LINES = 600  # the plain design blocks after ~200 lines here; an outbox of 1000 lines never fills
 SLOW_TEXT = "x" * 180
 
 
@@ -1104,4 +1109,7 @@ def run_step(step_id: str, lang: str, namespace: Dict[str, object], given: Dict[
         except Exception as error:  # our mistake: say so, do not blame the student
             checklist.items.append(Item("internal", msg("nb.check.internal"), "error",
                                         msg("error.internal", detail=f"{type(error).__name__}: {error}"[-300:])))
+        finally:
+            if ctx.grading is not None:
+                ctx.grading.server_file.unlink(missing_ok=True)
     return checklist

@@ -67,7 +67,8 @@ def reachable(roots, namespace: Dict[str, object]) -> List[types.FunctionType]:
                 value = globals_.get(name)
                 if value is None or not _defined_here(value, globals_, namespace):
                     continue
-                called += _functions_of(value if not _is_instance_of_local_class(value, namespace) else type(value))
+                owner = type(value) if _is_instance_of_local_class(value, namespace) else value
+                called += _functions_of(owner)
         stack.extend(reversed(called))
     return order
 
@@ -76,7 +77,8 @@ def _defined_here(value, globals_, namespace) -> bool:
     if isinstance(value, types.FunctionType):
         return value.__globals__ is globals_ or value.__globals__ is namespace
     if isinstance(value, type):
-        return getattr(value, "__module__", None) == namespace.get("__name__", "__main__") and value.__module__ != "builtins"
+        module = getattr(value, "__module__", None)
+        return module == namespace.get("__name__", "__main__") and module != "builtins"
     return _is_instance_of_local_class(value, namespace)
 
 

@@ -1,0 +1,277 @@
+# chatlab notebook source (see notebooks/README.md). Edit this file, then run:
+#     python -m autograder.notebook.build
+
+# %% [markdown] lang="en"
+# # 5. The UDP variant: datagrams, a registry of addresses, and what is lost
+#
+# UDP has no connections. A socket sends a **datagram** — one message, whole or not at all — to an address
+# with `sendto(data, address)`, and `recvfrom()` returns `(data, address of the sender)`. There is no
+# `listen`, no `accept`, no per-client socket: the server has **one** socket for everybody, so it must
+# remember on its own who is in the chat: a registry `address → nickname`.
+#
+# The protocol of this lab (one message per datagram, UTF-8):
+# * `/join NAME` registers the sender's address: the sender gets `* welcome, NAME! online: …`, the others
+#   `* NAME joined the chat`;
+# * `/leave` unregisters (the others get `* NAME left the chat`);
+# * any other datagram from a registered address goes to every **other** member as `NAME: text`;
+# * a datagram from an unknown address gets the reply `* send /join NAME first`.
+#
+# The UDP chat is worth at most 80% in this lab: you will see at the end what the missing 20% are about.
+
+# %% [markdown] lang="ru"
+# # 5. Вариант на UDP: датаграммы, реестр адресов и что теряется
+#
+# В UDP нет соединений. Сокет отправляет **датаграмму** — одно сообщение, целиком или никак — на адрес через
+# `sendto(data, address)`, а `recvfrom()` возвращает `(data, адрес отправителя)`. Нет ни `listen`, ни
+# `accept`, ни отдельного сокета на клиента: у сервера **один** сокет на всех, поэтому он сам должен помнить,
+# кто в чате: реестр `адрес → ник`.
+#
+# Протокол этой лабораторной (одно сообщение — одна датаграмма, UTF-8):
+# * `/join ИМЯ` регистрирует адрес отправителя: он получает `* welcome, ИМЯ! online: …`, остальные —
+#   `* ИМЯ joined the chat`;
+# * `/leave` снимает с регистрации (остальные получают `* ИМЯ left the chat`);
+# * любая другая датаграмма с зарегистрированного адреса уходит всем **остальным** участникам как `ИМЯ: текст`;
+# * на датаграмму с незнакомого адреса сервер отвечает `* send /join NAME first`.
+#
+# Чат на UDP в этой лабораторной стоит не больше 80%: в конце вы увидите, за что остальные 20%.
+
+# %% lang="en"
+# Run this cell first.
+import socket
+import threading
+
+from autograder.notebook import Checker
+
+check = Checker("en")
+
+# %% lang="ru"
+# Выполните эту ячейку первой.
+import socket
+import threading
+
+from autograder.notebook import Checker
+
+check = Checker("ru")
+
+# %% [markdown] lang="en"
+# ## Datagrams keep their boundaries
+#
+# Two `sendto()` calls arrive as two `recvfrom()` results — unlike TCP in notebook 1, where two sends could
+# arrive in one `recv()`. No framing needed: one datagram is one message.
+
+# %% [markdown] lang="ru"
+# ## Датаграммы сохраняют границы
+#
+# Два вызова `sendto()` приходят двумя результатами `recvfrom()` — в отличие от TCP из блокнота 1, где два
+# вызова отправки могли прийти одним `recv()`. Разбивать на сообщения не нужно: одна датаграмма — одно сообщение.
+
+# %%
+alice = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+alice.bind(("127.0.0.1", 0))  # port 0: any free port
+bob = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+bob.bind(("127.0.0.1", 0))
+bob.settimeout(2)  # never wait for ever in a notebook
+
+alice.sendto("/join alice".encode("utf-8"), bob.getsockname())
+alice.sendto("Привет!".encode("utf-8"), bob.getsockname())
+for _ in range(2):
+    data, address = bob.recvfrom(65535)
+    print(address, data.decode("utf-8"))
+alice.close()
+bob.close()
+
+# %% [markdown] lang="en"
+# ## Your turn: the server
+#
+# `handle_datagram(sock, data, addr)` acts on one datagram, following the protocol above; `members` is the
+# registry (`address → nickname`) and `members_lock` guards it (here a single thread receives, but the lock
+# keeps it safe if you add more). `send_to` sends one text to several addresses; a datagram that cannot be
+# sent is simply lost — UDP allows that.
+#
+# `serve_udp(sock)` receives for ever: `recvfrom` → `handle_datagram`. Two details:
+# * **Windows**: after you send a datagram to a program that has closed, the *next* `recvfrom()` raises
+#   `ConnectionResetError`. That is not about the server's socket: `continue`.
+# * any other `OSError` means the socket was closed (the check closes it at the end): `return`.
+
+# %% [markdown] lang="ru"
+# ## Ваша очередь: сервер
+#
+# `handle_datagram(sock, data, addr)` обрабатывает одну датаграмму по протоколу выше; `members` — реестр
+# (`адрес → ник`), `members_lock` его охраняет (здесь принимает один поток, но замок сохранит безопасность,
+# если потоков станет больше). `send_to` отправляет один текст на несколько адресов; датаграмма, которую не
+# удалось отправить, просто теряется — UDP это допускает.
+#
+# `serve_udp(sock)` принимает бесконечно: `recvfrom` → `handle_datagram`. Две детали:
+# * **Windows**: после отправки датаграммы программе, которая уже закрылась, *следующий* `recvfrom()` бросает
+#   `ConnectionResetError`. Это не о сокете сервера: `continue`.
+# * любая другая `OSError` значит, что сокет закрыли (проверка закрывает его в конце): `return`.
+
+# %%
+members = {}  # (ip, port) -> nickname
+members_lock = threading.Lock()
+
+
+def send_to(sock, addresses, text):
+    """Send one text to each address; a datagram that cannot be sent is lost, as UDP allows."""
+    data = text.encode("utf-8")
+    for address in addresses:
+        try:
+            sock.sendto(data, address)
+        except OSError:
+            pass
+
+
+def handle_datagram(sock, data, addr):
+    """Act on one datagram: /join NAME, /leave, or a message to relay."""
+    text = data.decode("utf-8", errors="replace").strip()
+    if not text:
+        return
+    command, _, argument = text.partition(" ")
+    with members_lock:
+        name = members.get(addr)
+    # BEGIN SOLUTION
+    # TODO[en]: /join NAME: register addr, welcome it, tell the others; unknown addr: reply "* send /join NAME first";
+    # TODO[en]: /leave: unregister, tell the others; else relay "NAME: text" to every other member
+    # TODO[ru]: /join ИМЯ: зарегистрировать addr, поприветствовать, сообщить остальным; незнакомый addr: ответить "* send /join NAME first";
+    # TODO[ru]: /leave: снять с регистрации, сообщить остальным; иначе переслать "ИМЯ: текст" всем остальным участникам
+    if command == "/join" and argument.strip():
+        nick = argument.strip()
+        with members_lock:
+            members[addr] = nick
+            others = [other for other in members if other != addr]
+            online = ", ".join(members.values())
+        send_to(sock, [addr], f"* welcome, {nick}! online: {online}")
+        if name is None:
+            send_to(sock, others, f"* {nick} joined the chat")
+    elif name is None:
+        send_to(sock, [addr], "* send /join NAME first")
+    elif text == "/leave":
+        with members_lock:
+            members.pop(addr, None)
+            others = list(members)
+        send_to(sock, others, f"* {name} left the chat")
+    else:
+        with members_lock:
+            others = [other for other in members if other != addr]
+        send_to(sock, others, f"{name}: {text}")
+    # END SOLUTION
+
+
+def serve_udp(sock):
+    """Receive datagrams for ever and act on each; return when the socket is closed."""
+    # BEGIN SOLUTION
+    # TODO[en]: loop: data, addr = sock.recvfrom(65535); continue on ConnectionResetError; return on any other OSError; handle_datagram(...)
+    # TODO[ru]: цикл: data, addr = sock.recvfrom(65535); на ConnectionResetError — continue; на другой OSError — return; handle_datagram(...)
+    while True:
+        try:
+            data, addr = sock.recvfrom(65535)
+        except ConnectionResetError:
+            continue  # Windows: an earlier datagram of ours was not delivered
+        except OSError:
+            return  # the socket was closed
+        handle_datagram(sock, data, addr)
+    # END SOLUTION
+
+# %%
+check.step("05-udp-server")
+
+# %% [markdown] lang="en"
+# ## What is lost without connections
+#
+# Over TCP, when a client's program ends, the server learns it at once: `recv()` returns `b""` (or raises a
+# reset). Over UDP nothing tells the server. Watch: bob closes his socket without `/leave`.
+
+# %% [markdown] lang="ru"
+# ## Что теряется без соединений
+#
+# В TCP, когда программа клиента завершается, сервер сразу это узнаёт: `recv()` возвращает `b""` (или бросает
+# ошибку обрыва). В UDP серверу никто ничего не сообщает. Смотрите: bob закрывает свой сокет без `/leave`.
+
+# %% tags=["student-raises-exception"]
+server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+server.bind(("127.0.0.1", 0))
+threading.Thread(target=serve_udp, args=(server,), daemon=True).start()
+
+
+def member(name):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(2)
+    sock.sendto(f"/join {name}".encode("utf-8"), server.getsockname())
+    sock.recvfrom(65535)  # the welcome
+    return sock
+
+
+alice, bob = member("alice"), member("bob")
+alice.recvfrom(65535)  # * bob joined the chat
+bob.close()  # bob's program ends: no /leave, no goodbye
+alice.sendto("is anyone there?".encode("utf-8"), server.getsockname())
+threading.Event().wait(0.3)
+with members_lock:
+    print("the server still thinks these are in the chat:", sorted(members.values()))
+alice.close()
+server.close()
+
+# %% [markdown] lang="en"
+# bob is still a member: the server keeps sending him datagrams that go nowhere, and nobody is told that he
+# left. What else UDP does not do for you:
+# * **delivery**: a datagram may be lost (a busy Wi-Fi network does that) and nobody resends it;
+# * **order**: datagrams may arrive in another order than they were sent;
+# * **flow control**: a fast sender can overflow a slow receiver, and the extra datagrams are dropped;
+# * **size**: one datagram carries at most about 64 KB.
+#
+# A real UDP chat fixes some of this by itself (acknowledgements, numbering, "still here?" pings, a timeout
+# after which a silent member is dropped) — TCP does all of it for you. That is why the UDP variant is capped.
+#
+# ## Your turn: the client's receiving thread
+#
+# The client sends with `sendto()` from the main thread and receives in a thread. Closing a UDP socket from
+# another thread does not wake up a `recvfrom()` on every system, so the receiving loop checks a `stop` event:
+# give the socket a timeout (`sock.settimeout(0.5)`), treat `socket.timeout` as "nothing yet, check `stop`",
+# and `show` each datagram as text. Continue on `ConnectionResetError` (Windows), return on other `OSError`.
+
+# %% [markdown] lang="ru"
+# bob всё ещё участник: сервер продолжает слать ему датаграммы в никуда, и никому не сообщают, что он ушёл.
+# Чего ещё UDP за вас не делает:
+# * **доставка**: датаграмма может потеряться (загруженный Wi-Fi это умеет), и никто её не перешлёт;
+# * **порядок**: датаграммы могут прийти не в том порядке, в каком их отправили;
+# * **управление потоком**: быстрый отправитель может переполнить медленного получателя, и лишние датаграммы
+#   выбрасываются;
+# * **размер**: одна датаграмма вмещает не больше примерно 64 КБ.
+#
+# Настоящий чат на UDP сам решает часть этого (подтверждения, нумерация, проверки «ты тут?», тайм-аут, после
+# которого молчащего участника удаляют) — TCP делает всё это за вас. Поэтому вариант на UDP оценивается ниже.
+#
+# ## Ваша очередь: поток приёма у клиента
+#
+# Клиент отправляет через `sendto()` из главного потока, а принимает в отдельном потоке. Закрытие UDP-сокета
+# из другого потока не везде будит `recvfrom()`, поэтому цикл приёма проверяет событие `stop`: задайте сокету
+# таймаут (`sock.settimeout(0.5)`), считайте `socket.timeout` значением «пока ничего, проверь `stop`» и
+# показывайте (`show`) каждую датаграмму как текст. На `ConnectionResetError` (Windows) продолжайте,
+# на другой `OSError` выходите.
+
+# %%
+def receive_datagrams(sock, show, stop):
+    """Receiving thread of the UDP client: show every datagram until stop is set."""
+    # BEGIN SOLUTION
+    # TODO[en]: sock.settimeout(0.5); while not stop.is_set(): recvfrom (continue on socket.timeout and ConnectionResetError, return on OSError); show the text
+    # TODO[ru]: sock.settimeout(0.5); пока not stop.is_set(): recvfrom (на socket.timeout и ConnectionResetError — continue, на OSError — return); show текста
+    sock.settimeout(0.5)
+    while not stop.is_set():
+        try:
+            data, _ = sock.recvfrom(65535)
+        except (socket.timeout, ConnectionResetError):
+            continue
+        except OSError:
+            return
+        show(data.decode("utf-8", errors="replace"))
+    # END SOLUTION
+
+# %%
+check.step("05-udp-client")
+
+# %% [markdown] lang="en"
+# **Next:** notebook 6 — put the TCP server and client into files and run the grader on them.
+
+# %% [markdown] lang="ru"
+# **Дальше:** блокнот 6 — сложить TCP-сервер и клиент в файлы и запустить на них проверяющую программу.
