@@ -2,6 +2,7 @@
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -33,8 +34,15 @@ def test_live_on_a_pipe_has_no_colour_codes():
     assert "score: 100" in done.stdout
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_demo_on_a_pipe_reports_users_and_threads_and_cleans_up():
-    done = run(["demo", "--host", "127.0.0.1", "--port", "0", "--bots", "3", "--bot-rate", "4",
+    port = free_port()  # names this demo's server among the other tests' reference servers
+    done = run(["demo", "--host", "127.0.0.1", "--port", str(port), "--bots", "3", "--bot-rate", "4",
                 "--duration", "5", "--lang", "en"])
     assert done.returncode == 0, done.stderr
     assert not ESCAPE.search(done.stdout)
@@ -45,7 +53,8 @@ def test_demo_on_a_pipe_reports_users_and_threads_and_cleans_up():
     assert float(rate) > 0 and int(threads) > 4  # a thread per client, made visible
     assert "chat messages were relayed" in done.stdout
     servers = [p for p in psutil.process_iter(["cmdline"])
-               if any("reference_solution/tcp/server.py" in part for part in (p.info["cmdline"] or []))]
+               if "reference_solution/tcp/server.py" in " ".join(p.info["cmdline"] or [])
+               and str(port) in (p.info["cmdline"] or [])]
     assert not servers
 
 

@@ -24,7 +24,11 @@ def _peer(room, server):
     """Connect the scripted peer; over UDP it must speak first to be known."""
     peer = room.connect("peer")
     if server.kind == "udp":
-        peer.say(room.token("hi"))
+        hello = room.token("hi")
+        start = len(server.child.stdout.text)
+        peer.say(hello)
+        # The server learns where we are from this datagram: let it see it before anyone types.
+        server.child.stdout.wait_for(hello, 2.0, start)
     else:
         spoke = room.wait_until(lambda: peer.stream.byte_count > 0, 0.5)
         if spoke and any(word in peer.text.lower() for word in NAME_PROMPT):

@@ -1,0 +1,136 @@
+"""Helpers for the tests of batch grading and containment.
+
+Graders started here give student code uids from a range of their own
+(``CHATLAB_SANDBOX_UIDS``), so "nothing survived" can be checked exactly:
+no process and no file of those uids, and no process that names the marker
+or the folders of the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+import psutil
+
+from grading_helpers import ROOT
+
+PRIVATE_UIDS = (65100, 65199)
+MARKER = "chatlab-hostile"
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def environment() -> dict:
+    return dict(os.environ, COLUMNS="200", CHATLAB_SANDBOX_UIDS=f"{PRIVATE_UIDS[0]}-{PRIVATE_UIDS[1]}")
+
+
+def autograde(*args, timeout: float) -> subprocess.CompletedProcess:
+    """Run ``autograde`` as a user does; on timeout its whole group is killed."""
+    command = [sys.executable, "-m", "autograder", *map(str, args)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment(),
+                               cwd=str(ROOT), start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        output, _ = process.communicate()
+        raise AssertionError(f"autograde {args} ran over {timeout} s:\n{output.decode('utf-8', 'replace')[-3000:]}")
+    finally:
+        kill_group(process)
+    return subprocess.CompletedProcess(command, process.returncode, output.decode("utf-8", "replace"), "")
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        victims = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        victims = []
+    try:
+        os.killpg(process.pid, 9)
+    except OSError:
+        pass
+    for victim in victims:
+        try:
+            victim.kill()
+        except psutil.Error:
+            pass
+
+
+def tree_hash(root: Path) -> Dict[str, str]:
+    """Every file and folder under ``root``: content hash and mode."""
+    found = {}
+    for path in sorted(Path(root).rglob("*")):
+        info = path.lstat()
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not path.is_symlink():
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest() + f" {info.st_mode:o}"
+        else:
+            found[rel] = f"dir-or-link {info.st_mode:o}"
+    return found
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def _ours(proc: psutil.Process, needles: Iterable[str]) -> bool:
+    try:
+        uids = proc.uids()
+        if any(PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1] for uid in uids):
+            return True
+        command = " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+    return any(needle in command for needle in needles)
+
+
+def snapshot() -> dict:
+    """What already exists before a test grades anything: another test of the
+    same group may have been killed mid-run, and its leftovers are not ours."""
+    return {"pids": {p.pid for p in psutil.process_iter() if _ours(p, [MARKER])}, "files": set(leftover_files())}
+
+
+def survivors(needles: Iterable[str] = (), wait: float = 10.0, before: dict = None) -> List[str]:
+    """Processes of the private uids or naming a needle, after waiting up to ``wait`` s for them to go."""
+    needles = [MARKER, *needles]
+    known = (before or {}).get("pids", set())
+    deadline = time.monotonic() + wait
+    while True:
+        me = os.getpid()
+        found = [p for p in psutil.process_iter() if p.pid != me and p.pid not in known and _ours(p, needles)]
+        if not found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    out = []
+    for proc in found:
+        try:
+            out.append(f"{proc.pid} uid={proc.uids().real} {' '.join(proc.cmdline())[:200]}")
+        except psutil.Error:
+            pass
+    return out
+
+
+def leftover_files(before: dict = None) -> List[str]:
+    """Files the private uids left where anyone may write (and were not there ``before``)."""
+    known = (before or {}).get("files", set())
+    left = []
+    for top in SCRATCH:
+        for folder, dirs, files in os.walk(top):
+            depth = Path(folder).relative_to(top).parts
+            if len(depth) > 3:
+                dirs[:] = []
+            for name in dirs + files:
+                path = os.path.join(folder, name)
+                try:
+                    uid = os.lstat(path).st_uid
+                except OSError:
+                    continue
+                if PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1] and path not in known:
+                    left.append(path)
+    return left

@@ -1,0 +1,263 @@
+"""Reports people read (Markdown, HTML) and platforms' formats (Gradescope, GitHub Classroom).
+
+Renderers are tested on a report built from data, without sockets; the
+platforms' formats on real runs: ``autograde`` with ``--gradescope`` and
+``--github-output``, and the Gradescope bundle run the way Gradescope runs
+it, with a temp folder standing in for ``/autograder``.
+"""
+from __future__ import annotations
+
+import ast
+import base64
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import cli
+from autograder.export import classroom, gradescope, scoring
+from autograder.report import html, markdown
+from autograder.results import CheckResult, Report, msg
+from containment_helpers import autograde, copy_tree
+from grading_helpers import FIXTURES, ROOT
+
+PACKAGE = ROOT / "autograder"
+GRADESCOPE_STATUSES = {"passed", "failed"}
+GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("containment")]  # see test_batch.py
+
+
+def sample_report(threading_used: bool = True) -> Report:
+    transcript = [
+        {"t": 0.001, "who": "alice", "kind": "note", "text": "connected"},
+        {"t": 0.002, "who": "alice", "kind": "send", "text": "alice⏎\n"},
+        {"t": 0.004, "who": "alice", "kind": "recv", "text": "NICK⏎\n"},
+        {"t": 0.010, "who": "bob", "kind": "send", "text": "hi <script>alert(1)</script>⏎\n"},
+        {"t": 0.020, "who": "alice", "kind": "recv", "text": "bob: hi \u00a0there ␍⏎\n"},
+    ]
+    checks = [
+        CheckResult("starts", "passed", 5, 5),
+        CheckResult("broadcast", "failed", 0, 15, message=msg("fail.broadcast.missing", count=1, missing="x"),
+                    hint=msg("hint.broadcast.missing"), expected="bob: hi\n", actual="bob: hi \r\n```\t",
+                    transcript=transcript, server_output="Traceback: <boom>"),
+        CheckResult("names", "skipped", 0, 10, message=msg("skip.dependency", check="broadcast", status="failed")),
+        CheckResult("threads", "passed" if threading_used else "failed", 10 if threading_used else 0, 10),
+    ]
+    earned = sum(c.points for c in checks)
+    score = round(100 * earned / 40 * (1 if threading_used else 0.5), 1)
+    return Report(submission="anna <b>", variant="tcp-multi", score=score, max_score=100, cap=100,
+                  cap_reason=msg("variant.tcp-multi"), detected={"uses_threading": threading_used},
+                  files={"server": "server.py"}, checks=checks, sandbox=["session", "uid", "something-new"],
+                  duration=3.2)
+
+
+# --- Markdown and HTML --------------------------------------------------------------------
+
+@pytest.mark.timeout(30)
+def test_html_is_one_self_contained_file():
+    page = html.render(sample_report().to_dict("en"), "en")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page and "<link" not in page and "src=" not in page and "@import" not in page
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"]  # the SVG namespace, not a fetch
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "anna &lt;b&gt;" in page
+
+
+@pytest.mark.timeout(30)
+def test_html_draws_the_failed_scenario_as_a_sequence_diagram():
+    page = html.render(sample_report().to_dict("en"), "en")
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    lanes = re.findall(r'<text class="lane"[^>]*>([^<]*)</text>', svg)
+    assert lanes == ["server", "alice", "bob"]
+    assert len(re.findall(r"<line [^>]*marker-end", svg)) == 4  # one arrow per send and recv
+    assert "0.020" in svg  # timestamps
+    section = page[page.index('id="check-broadcast"'):]
+    assert "expected" in section and "received" in section
+    assert "⏎" in section and "␍" in section and "⇥" in section and "⍽" in section  # invisible characters shown
+    assert 'id="check-names"' not in page  # only what did not pass gets a section
+
+
+@pytest.mark.timeout(30)
+def test_html_and_markdown_speak_the_report_language():
+    data = sample_report().to_dict("ru")
+    page = html.render(data, "ru")
+    text = markdown.render(data, "ru")
+    for rendered in (page, text):
+        assert "итог" in rendered and "подсказка" in rendered and "ожидалось" in rendered
+        assert "score:" not in rendered
+    assert '<html lang="ru">' in page and "сервер" in page
+    assert "отдельный непривилегированный пользователь" in page and "something-new" in page
+
+
+@pytest.mark.timeout(30)
+def test_markdown_for_an_lms_comment():
+    text = markdown.render(sample_report().to_dict("en"), "en")
+    assert text.startswith("## ") and "**score: 37.5 / 100**" in text
+    assert "| ✅ | The server starts and listens within 10 s | 5 / 5 |" in text
+    assert "### ❌ A message reaches every other user" in text
+    fences = re.findall(r"^(`{3,})text$", text, re.M)
+    assert fences[:2] == ["```", "````"]  # the received text holds ``` itself: a longer fence
+    assert "bob: hi·␍⏎" in text and "⇥" in text  # the space before CR LF shows
+    assert "anna \\<b\\>" in text  # a student's name cannot inject markup
+    assert "<details>" in text and "alice → server: alice⏎" in text
+
+
+@pytest.mark.timeout(30)
+def test_renderers_are_pure():
+    forbidden = {"socket", "subprocess", "threading"}
+    for folder in ("report", "export"):
+        for path in (PACKAGE / folder).glob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            assert not names & forbidden, path
+
+
+# --- scores that add up --------------------------------------------------------------------
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("threading_used", [True, False])
+def test_items_add_up_to_the_score(threading_used):
+    data = sample_report(threading_used).to_dict("en")
+    items = scoring.items(data, "en")
+    assert round(sum(i["score"] for i in items), 1) == data["score"]
+    assert round(sum(i["max_score"] for i in items), 1) == 100
+    if not threading_used:
+        assert items[-1]["id"] == "threading" and items[-1]["score"] < 0
+
+
+def validate_gradescope(results: dict) -> None:
+    """Gradescope's documented fields and their types."""
+    assert isinstance(results["score"], (int, float)) and isinstance(results["output"], str)
+    assert results.get("visibility", "visible") in GRADESCOPE_VISIBILITY
+    assert results.get("stdout_visibility", "hidden") in GRADESCOPE_VISIBILITY
+    assert isinstance(results["tests"], list) and results["tests"]
+    for test in results["tests"]:
+        assert set(test) <= {"name", "score", "max_score", "status", "output", "visibility", "number", "tags",
+                             "name_format", "output_format", "extra_data"}
+        assert isinstance(test["name"], str) and test["name"]
+        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+        assert test["status"] in GRADESCOPE_STATUSES
+        assert isinstance(test["output"], str)
+        assert test["visibility"] in GRADESCOPE_VISIBILITY
+    assert abs(sum(t["score"] for t in results["tests"]) - results["score"]) < 0.051
+
+
+@pytest.mark.timeout(30)
+def test_gradescope_results_for_an_ungradable_submission():
+    data = Report(submission="x", error=msg("error.syntax", file="server.py", line=1, detail="invalid")).to_dict("en")
+    results = gradescope.results(data, "en")
+    validate_gradescope(results)
+    assert results["score"] == 0 and "syntax error" in results["tests"][0]["output"]
+
+
+# --- real runs --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference-run")
+    github = out / "github_output"
+    github.write_text("earlier=1\n")
+    done = autograde(ROOT / "reference_solution" / "tcp", "--json", out / "report.json", "--gradescope",
+                     out / "results.json", "--github-output", github, "--lang", "en", timeout=110)
+    return done, out
+
+
+def test_gradescope_results_of_a_real_run(reference_run):
+    done, out = reference_run
+    assert done.returncode == 0, done.stdout[-2000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    validate_gradescope(results)
+    assert results["score"] == json.loads((out / "report.json").read_text(encoding="utf-8"))["score"] == 100
+
+
+def test_github_classroom_result_of_a_real_run(reference_run):
+    done, out = reference_run
+    lines = (out / "github_output").read_text().splitlines()
+    assert lines[0] == "earlier=1" and lines[1].startswith("result=") and len(lines) == 2
+    result = json.loads(base64.b64decode(lines[1][len("result="):]))
+    assert result["version"] == 1 and result["max_score"] == 100 and result["status"] == "pass"
+    assert round(sum(t["score"] for t in result["tests"]), 1) == 100
+    for test in result["tests"]:
+        assert test["status"] in ("pass", "fail") and {"name", "score", "message"} <= set(test)
+
+
+@pytest.mark.timeout(30)
+def test_github_classroom_workflow_runs_a_command_we_accept(tmp_path):
+    written = classroom.write_workflow(tmp_path, "git+https://example.invalid/chatlab.git", "ru")
+    text = written[0].read_text(encoding="utf-8")
+    assert written[0] == tmp_path / ".github" / "workflows" / "classroom.yml"
+    assert text.startswith("# Generated by `autograde export github-classroom`")
+    assert "classroom-resources/autograding-grading-reporter@v1" in text
+    assert "CHATLAB_RESULTS: \"${{ steps.chatlab.outputs.result }}\"" in text and "runners: chatlab" in text
+    command = next(line for line in text.splitlines() if "-m autograder" in line).split("-m autograder", 1)[1]
+    args = shlex.split(command.replace('"$GITHUB_OUTPUT"', "out.txt"))
+    parsed = cli.parser().parse_args(args)
+    assert parsed.single and parsed.lang == "ru" and str(parsed.github_output) == "out.txt"
+    assert "\t" not in text  # YAML forbids tabs
+
+
+def test_gradescope_bundle_is_deterministic_and_says_it_is_generated(tmp_path):
+    first = gradescope.build_bundle(tmp_path / "a")
+    second = gradescope.build_bundle(tmp_path / "b")
+    assert [p.name for p in first] == ["setup.sh", "run_autograder", "chatlab", "autograder.zip"]
+    assert (tmp_path / "a" / "autograder.zip").read_bytes() == (tmp_path / "b" / "autograder.zip").read_bytes()
+    for name in ("setup.sh", "run_autograder", "chatlab/pyproject.toml"):
+        assert "Generated by `autograde export gradescope`" in (tmp_path / "a" / name).read_text().splitlines()[1 if name != "chatlab/pyproject.toml" else 0]
+    for script in ("setup.sh", "run_autograder"):
+        assert os.access(tmp_path / "a" / script, os.X_OK)
+        subprocess.run(["bash", "-n", str(tmp_path / "a" / script)], check=True)
+    names = zipfile.ZipFile(tmp_path / "a" / "autograder.zip").namelist()
+    assert {"setup.sh", "run_autograder", "chatlab/autograder/harness/child.py", "chatlab/autograder/rubric.toml",
+            "chatlab/autograder/checks/pytest.ini"} <= set(names)
+
+
+def test_cli_export_writes_both(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "export", "gradescope", "--out", str(tmp_path / "gs")],
+                          capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    assert done.returncode == 0 and (tmp_path / "gs" / "autograder.zip").is_file(), done.stderr
+    done = subprocess.run([sys.executable, "-m", "autograder", "export", "github-classroom", "--out",
+                           str(tmp_path / "repo")], capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    assert done.returncode == 0 and (tmp_path / "repo" / ".github" / "workflows" / "classroom.yml").is_file()
+
+
+def test_gradescope_bundle_runs_as_gradescope_runs_it(tmp_path):
+    """/autograder laid out in a temp folder; the bundled source, not the installed one, grades."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    gradescope.build_bundle(tmp_path / "bundle")
+    zipfile.ZipFile(tmp_path / "bundle" / "autograder.zip").extractall(root / "source")
+    copy_tree(FIXTURES / "tcp" / "no_broadcast", root / "submission")
+    (root / "results").mkdir()
+    (root / "results" / "results.json").write_text('{"score": 100, "forged": true}')  # stale: must be replaced
+    env = dict(os.environ, CHATLAB_AUTOGRADER_ROOT=str(root), CHATLAB_PYTHON=sys.executable,
+               PYTHONPATH=str(root / "source" / "chatlab"))
+    which = subprocess.run([sys.executable, "-c", "import autograder; print(autograder.__file__)"], env=env,
+                           capture_output=True, text=True, timeout=30, cwd=str(root))  # run_autograder works there
+    assert which.stdout.startswith(str(root / "source" / "chatlab"))
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=110)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate_gradescope(results)
+    assert "forged" not in results and 0 < results["score"] < 100
+    broadcast = next(t for t in results["tests"] if t["name"] == "A message reaches every other user")
+    assert broadcast["status"] == "failed" and broadcast["score"] == 0 and broadcast["output"]
+
+
+def test_a_grader_that_cannot_start_still_leaves_results(tmp_path):
+    root = tmp_path / "autograder"
+    gradescope.build_bundle(root / "source")
+    (root / "submission").mkdir()
+    env = dict(os.environ, CHATLAB_AUTOGRADER_ROOT=str(root), CHATLAB_PYTHON=str(tmp_path / "no-such-python"))
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == 0 and "autograder itself failed" in results["output"]
