@@ -287,14 +287,14 @@ def opened(path: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade_single(path: Path, *, rubric_path: Optional[Path] = None) -> Report:
+def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=None) -> Report:
     """Grade one submission in this process, with every layer we can have."""
     from .runner import grade
 
     policy = containment.activate()
     try:
         with opened(path) as folder:
-            report = grade(folder, rubric_path=rubric_path)
+            report = grade(folder, rubric_path=rubric_path, observer=observer)
         report.submission = Path(path).stem if Path(path).is_file() else report.submission
     finally:
         policy.cleanup()

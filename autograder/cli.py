@@ -21,6 +21,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help="report language (default: from the locale)")
     p.add_argument("--rubric", type=Path, metavar="FILE", help="use another rubric file (TOML)")
     p.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is below N")
+    p.add_argument("--live", action="store_true",
+                   help="show the conversation with the submission as it happens (for a projector)")
     kind = p.add_mutually_exclusive_group()
     kind.add_argument("--batch", action="store_true", help="PATH is a class: grade every submission in it")
     kind.add_argument("--single", action="store_true", help="PATH is one submission, whatever it looks like")
@@ -79,10 +81,36 @@ def batch_main(args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
+def demo_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograde demo",
+                                description="Run the reference chat server for the room, with a live panel.")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every network of this machine)")
+    p.add_argument("--port", type=int, default=9090)
+    p.add_argument("--bots", type=int, default=0, metavar="N", help="fill the room with N chatty scripted users")
+    p.add_argument("--bot-rate", type=float, default=0.5, metavar="R", help="messages per second per bot")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop by itself after this long")
+    p.add_argument("--server", type=Path, default=None, help="another chat server to run (default: the reference)")
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None)
+    return p
+
+
+def demo_main(argv: List[str]) -> int:
+    args = demo_parser().parse_args(argv)
+    from .demo import REFERENCE_SERVER, Demo
+
+    server = args.server or REFERENCE_SERVER
+    if not server.is_file():
+        demo_parser().error(f"no such server: {server} (run from a clone of chatlab, or pass --server)")
+    demo = Demo(args.host, args.port, server, args.bots, args.bot_rate, args.lang or i18n.default_language())
+    return demo.run(args.duration)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     raw = sys.argv[1:] if argv is None else list(argv)
     if raw[:1] == ["export"]:
         return export_main(raw[1:])
+    if raw[:1] == ["demo"]:
+        return demo_main(raw[1:])
     args = parser().parse_args(raw)
     lang = args.lang or i18n.default_language()
     if not args.path.exists():
@@ -97,7 +125,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return batch_main(args, lang)
     if argv is None:
         containment.isolate(raw)  # returns unless this run can move into namespaces of its own
-    report = batch.grade_single(args.path, rubric_path=args.rubric)
+    observer = None
+    if args.live:
+        from .live import LiveView
+
+        observer = LiveView(lang=lang)
+    report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer)
     if args.json is not None and str(args.json) == "-":
         print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
     else:

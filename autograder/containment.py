@@ -50,6 +50,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set
@@ -96,6 +97,10 @@ class Policy:
     notes: Dict[str, str] = field(default_factory=dict)  # why a layer is missing
     _children: Set[int] = field(default_factory=set)
     _cleaned: bool = False
+    # Children start and stop in several threads at once (the client session
+    # runs beside the server checks): a child just started must be registered
+    # before another thread's sweep could take it for an escapee.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- what sandbox.Child asks -------------------------------------------
     def environment(self, env: dict, workdir: Path) -> dict:
@@ -120,14 +125,19 @@ class Policy:
                 with contextlib.suppress(OSError):
                     os.chown(name, self.uid, self.gid, follow_symlinks=False)
 
+    def spawning(self) -> threading.Lock:
+        """Held while a child is started and registered."""
+        return self._lock
+
     def started(self, process: subprocess.Popen) -> None:
         self._children.add(process.pid)
 
     def stopped(self, process: subprocess.Popen) -> None:
         """After a child's tree was killed: kill what it left adopted by us."""
-        self._children.discard(process.pid)
-        if self.dedicated:  # elsewhere (a notebook's kernel) other children are not ours to kill
-            kill_adopted(self._children)
+        with self._lock:
+            self._children.discard(process.pid)
+            if self.dedicated:  # elsewhere (a notebook's kernel) other children are not ours to kill
+                kill_adopted(set(self._children))
 
     # -- what the report says ------------------------------------------------
     def layers(self) -> List[str]:
@@ -299,7 +309,7 @@ def drop_to_uid(policy: Policy) -> None:
     if python is None:
         policy.notes["uid"] = "no Python interpreter the unprivileged uid may run"
         return
-    runtime = Path(tempfile.mkdtemp(prefix="chatlab-run-"))
+    runtime = Path(tempfile.mkdtemp(prefix=f"chatlab-run-{uid}-"))  # named so a batch can sweep it
     os.chmod(runtime, 0o755)
     harness = runtime / "child.py"
     shutil.copyfile(Path(__file__).with_name("harness") / "child.py", harness)
@@ -560,3 +570,5 @@ def sweep(uid: Optional[int]) -> None:
         return
     sweep_uid(uid)
     sweep_cgroups(f"chatlab-uid{uid}")
+    for runtime in Path(tempfile.gettempdir()).glob(f"chatlab-run-{uid}-*"):  # a killed grader's harness copy
+        shutil.rmtree(runtime, ignore_errors=True)

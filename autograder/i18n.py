@@ -46,6 +46,12 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                      "ru": "проверка не уложилась во время: программа перестала отвечать"},
     "hint.timeout": {"en": "Look for a blocking call that never returns (recv, accept, input, join) in the path that serves users.",
                      "ru": "Ищите блокирующий вызов, который не возвращается (recv, accept, input, join), там, где обслуживаются пользователи."},
+    "fail.connect": {"en": "{who} could not connect to the server: {error}",
+                     "ru": "{who} не смог подключиться к серверу: {error}"},
+    "hint.connect": {"en": "Keep listening and accepting for as long as the server runs; a listen() backlog of at least 5 helps.",
+                     "ru": "Слушайте порт и принимайте подключения всё время работы сервера; помогает очередь listen() не меньше 5."},
+    "hint.two.threads": {"en": "Receive in a threading.Thread while the main thread reads the keyboard.",
+                         "ru": "Принимайте в threading.Thread, а главный поток пусть читает клавиатуру."},
     "fail.restart": {"en": "the server did not start this time (it did in “starts”)",
                      "ru": "на этот раз сервер не запустился (в проверке «starts» запускался)"},
     # --- starts -------------------------------------------------------------------
@@ -234,6 +240,65 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                        "ru": "сервер продолжал работать после ухода собеседника, /quit и конца ввода"},
     "fail.two.one_thread": {"en": "only one thread runs while a person is connected",
                             "ru": "пока собеседник подключён, работает только один поток"},
+    # --- known mistakes (hints.py): what happened, and the fix --------------------------
+    "mistake.empty_recv_loop": {
+        "en": "The empty recv loop: once a client has gone, recv() returns b'' at once, forever, so the loop spins and may forward empty messages. Fix: `if not data: break`, then remove the user and tell the others.",
+        "ru": "Пустой цикл recv: после ухода клиента recv() мгновенно и бесконечно возвращает b'', цикл крутится и может рассылать пустые сообщения. Исправление: `if not data: break`, затем удалите пользователя и сообщите остальным."},
+    "mistake.ascii_decoding": {
+        "en": "ASCII decoding: 'ascii' cannot represent Cyrillic, so decode() raises and the client's thread dies. Fix: encode and decode with 'utf-8' everywhere.",
+        "ru": "Декодирование в ASCII: 'ascii' не умеет кириллицу, decode() бросает исключение, и поток клиента умирает. Исправление: везде используйте 'utf-8'."},
+    "mistake.list_changed_while_iterating": {
+        "en": 'The list changed while iterating: removing a client inside `for c in clients:` shifts the list, so the next client is skipped and misses the message. Fix: loop over a copy (`for c in list(clients):`) and remove afterwards, under the lock.',
+        "ru": 'Список изменяется во время обхода: удаление клиента внутри `for c in clients:` сдвигает список, и следующий клиент пропускается. Исправление: обходите копию (`for c in list(clients):`) и удаляйте после, под замком.'},
+    "mistake.reset_not_handled": {
+        "en": 'A reset is not handled: ConnectionResetError/BrokenPipeError from a vanished client escapes, kills a thread and leaves a dead socket in the list. Fix: catch OSError around recv and send, remove that client, keep serving the others.',
+        "ru": 'Обрыв не обработан: ConnectionResetError/BrokenPipeError от пропавшего клиента не перехвачен, поток умирает, мёртвый сокет остаётся в списке. Исправление: ловите OSError вокруг recv и send, удаляйте этого клиента, продолжайте обслуживать остальных.'},
+    "mistake.missing_name": {
+        "en": 'The name is missing: the others cannot tell who wrote. Fix: keep each client\'s nickname and send f"{{nick}}: {{text}}".',
+        "ru": 'Нет имени: остальные не видят, кто написал. Исправление: храните никнейм каждого клиента и отправляйте f"{{nick}}: {{text}}".'},
+    "mistake.echo_only": {
+        "en": 'Echo only: the message goes back to its sender instead of to everybody. Fix: send to every client in the shared list, not to `conn`.',
+        "ru": 'Только эхо: сообщение возвращается отправителю, а не всем. Исправление: отправляйте всем клиентам из общего списка, а не в `conn`.'},
+    "mistake.one_client_at_a_time": {
+        "en": 'One client at a time: the accept loop serves a client itself, so the next one waits until the first leaves. Fix: start threading.Thread(target=handle, args=(conn,)) for every accepted connection.',
+        "ru": 'Клиенты по одному: цикл accept сам обслуживает клиента, и следующий ждёт, пока первый уйдёт. Исправление: запускайте threading.Thread(target=handle, args=(conn,)) на каждое соединение.'},
+    "mistake.no_broadcast": {
+        "en": 'No broadcast: messages are received but never sent on. Fix: keep every connected socket in a shared list and sendall() each message to the others.',
+        "ru": 'Нет рассылки: сообщения принимаются, но никуда не пересылаются. Исправление: храните все сокеты в общем списке и отправляйте каждое сообщение остальным через sendall().'},
+    "mistake.no_threading": {
+        "en": 'No threading: the chat works, but the lab requires threads (select/asyncio break the rule). Fix: a threading.Thread per client on the server.',
+        "ru": 'Нет threading: чат работает, но задание требует потоков (select/asyncio нарушают условие). Исправление: по потоку threading.Thread на клиента на сервере.'},
+    "mistake.silent_leave": {
+        "en": 'A silent leave: the user is removed but nobody is told. Fix: after removing the user, send “<nick> left the chat” to the others.',
+        "ru": 'Тихий уход: пользователя удаляют, но никому не сообщают. Исправление: после удаления отправьте остальным «<ник> вышел из чата».'},
+    "mistake.client_no_receive_thread": {
+        "en": 'No receiving thread in the client: input() blocks the only thread, so messages appear only after the user presses Enter. Fix: threading.Thread(target=receive, daemon=True).start() before the input loop.',
+        "ru": 'В клиенте нет потока приёма: input() блокирует единственный поток, и сообщения появляются только после Enter. Исправление: threading.Thread(target=receive, daemon=True).start() до цикла ввода.'},
+    "mistake.client_crash_on_close": {
+        "en": "The client crashes when the chat ends: recv() on a closed connection raises or returns b'', and the thread does not expect it. Fix: catch OSError, treat b'' as the end, print a short line and exit.",
+        "ru": "Клиент падает при завершении чата: recv() на закрытом соединении бросает исключение или возвращает b'', а поток этого не ждёт. Исправление: ловите OSError, считайте b'' концом, напишите короткую строку и завершитесь."},
+    "mistake.lockstep": {
+        "en": 'Lock-step ping-pong: recv and input take turns in one loop, so each side must wait for the other to speak. Fix: receive in a thread, read the keyboard in the main thread.',
+        "ru": 'Поочерёдность: recv и input чередуются в одном цикле, и каждая сторона ждёт другую. Исправление: принимайте в потоке, клавиатуру читайте в главном потоке.'},
+    "mistake.udp_forgets_addresses": {
+        "en": "UDP without a registry: the server answers only the datagram's sender. Fix: remember every address recvfrom() returns (with its nickname) and sendto() all the others.",
+        "ru": 'UDP без списка адресов: сервер отвечает только отправителю датаграммы. Исправление: запоминайте каждый адрес из recvfrom() (с никнеймом) и делайте sendto() всем остальным.'},
+    "mistake.udp_client_no_thread": {
+        "en": 'The UDP client receives only after sending: recvfrom() sits in the same loop as input(). Fix: a receiving thread that loops on recvfrom() and prints.',
+        "ru": 'UDP-клиент принимает только после отправки: recvfrom() в одном цикле с input(). Исправление: отдельный поток, который в цикле вызывает recvfrom() и печатает.'},
+    # --- the classroom demo ------------------------------------------------------------
+    "demo.title": {"en": "chatlab: the class chat", "ru": "chatlab: чат группы"},
+    "demo.join": {"en": "to join, type", "ru": "чтобы войти, наберите"},
+    "demo.users": {"en": "connected ({count})", "ru": "в чате ({count})"},
+    "demo.rate": {"en": "messages per second", "ru": "сообщений в секунду"},
+    "demo.threads": {"en": "server threads", "ru": "потоков сервера"},
+    "demo.status": {"en": "connected: {users}   messages/s: {rate}   server threads: {threads}",
+                    "ru": "в чате: {users}   сообщений/с: {rate}   потоков сервера: {threads}"},
+    "demo.started": {"en": "the chat server is running on port {port} (Ctrl+C stops it)",
+                     "ru": "сервер чата работает на порту {port} (Ctrl+C — остановить)"},
+    "demo.stopped": {"en": "server stopped; {total} chat messages were relayed",
+                     "ru": "сервер остановлен; переслано сообщений: {total}"},
+    "demo.no_start": {"en": "the chat server did not start within 10 s", "ru": "сервер чата не запустился за 10 с"},
     # --- variants -------------------------------------------------------------------
     "variant.tcp-multi": {"en": "multi-user chat over TCP: up to 100%", "ru": "многопользовательский чат на TCP: до 100%"},
     "variant.udp-multi": {"en": "multi-user chat over UDP: up to 80%", "ru": "многопользовательский чат на UDP: до 80%"},
@@ -252,6 +317,18 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                       "ru": "{file}, строка {line}: это код на Python 2 ({detail}); нужен Python 3"},
     "error.syntax": {"en": "{file}, line {line}: syntax error: {detail}",
                      "ru": "{file}, строка {line}: синтаксическая ошибка: {detail}"},
+    # --- reports and notebooks as submissions (extract.py) ---------------------------
+    "extract.no_code": {"en": "{document}: no Python program found in it (put the code in ```python blocks under headings such as “server.py” and “client.py”, or in notebook code cells)",
+                        "ru": "{document}: в документе не найдено программ на Python (поместите код в блоки ```python под заголовками вроде «server.py» и «client.py» или в ячейки кода блокнота)"},
+    "extract.no_server": {"en": "{document}: Python code was found ({found}), but no chat server among it (a server calls bind and listen/accept, or recvfrom)",
+                          "ru": "{document}: код на Python найден ({found}), но сервера чата среди него нет (сервер вызывает bind и listen/accept или recvfrom)"},
+    "extract.unreadable": {"en": "{document} cannot be read: {detail}",
+                           "ru": "не удаётся прочитать {document}: {detail}"},
+    # --- similar submissions (similarity.py) -------------------------------------------
+    "similar.pair": {"en": "{a} and {b}: {percent}% of the code is the same once names, comments and layout are ignored (lines {lines_a} and {lines_b})",
+                     "ru": "{a} и {b}: {percent}% кода совпадает, если не считать имён, комментариев и оформления (строки {lines_a} и {lines_b})"},
+    "similar.none": {"en": "no pair of submissions is {percent}% alike or more",
+                     "ru": "нет пар работ, совпадающих на {percent}% и больше"},
     # --- the text report ----------------------------------------------------------------
     "ui.title": {"en": "chatlab autograde: {submission}", "ru": "chatlab autograde: {submission}"},
     "ui.files": {"en": "server: {server}   client: {client}", "ru": "сервер: {server}   клиент: {client}"},
@@ -264,7 +341,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.expected": {"en": "expected", "ru": "ожидалось"},
     "ui.actual": {"en": "received", "ru": "получено"},
     "ui.hint": {"en": "hint", "ru": "подсказка"},
-    "ui.server_said": {"en": "server output", "ru": "вывод сервера"},
+    "ui.server_said": {"en": "program output", "ru": "вывод программы"},
     "ui.transcript": {"en": "what happened", "ru": "что происходило"},
     "ui.status.passed": {"en": "passed", "ru": "пройдена"},
     "ui.status.failed": {"en": "failed", "ru": "не пройдена"},

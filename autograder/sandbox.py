@@ -202,17 +202,18 @@ class Child:
         command = [policy.python or sys.executable, "-I", "-X", "utf8", "-u", str(policy.harness or HARNESS),
                    json.dumps(self.config)]
         self.started_at = time.monotonic()
-        self.process = subprocess.Popen(
-            command,
-            cwd=str(self.workdir),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            **kwargs,
-        )
+        with policy.spawning():  # a child is known as ours before anyone sweeps for strays
+            self.process = subprocess.Popen(
+                command,
+                cwd=str(self.workdir),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                **kwargs,
+            )
+            policy.started(self.process)
         os.close(write_end)
-        policy.started(self.process)
         try:
             self._ps = psutil.Process(self.process.pid)
         except psutil.Error:
