@@ -33,6 +33,8 @@ GREETING_WAIT = 1.0  # how long a server may take to say something first
 PROMPT_WAIT = 3.0  # once we know it prompts, how long we wait for the prompt
 QUIET = 0.15  # a pause this long means the server finished talking
 REACTION_WAIT = 0.4  # settle time after the nickname when nothing visibly reacts
+MAX_ENTRIES = 4000  # transcript entries kept per scenario
+MAX_KEPT = 1024 * 1024  # bytes of a server's output one user keeps; a flood beyond is only counted
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Transcript:
         entry = {"t": round(time.monotonic() - self.t0, 3), "who": who, "kind": kind, "text": text}
         with self._lock:
             self.entries.append(entry)
+            if len(self.entries) >= MAX_ENTRIES:  # a flood: keep how it began and what is recent
+                del self.entries[MAX_ENTRIES // 4: MAX_ENTRIES // 2]
         if self.observer is not None:
             self.observer.entry(entry)
 
@@ -221,7 +225,10 @@ class ScriptedUser:
             if not self.first_bytes:
                 self.first_bytes = data
             with self.room.changed:
-                self.stream.feed(data)
+                if self.stream.byte_count < MAX_KEPT:
+                    self.stream.feed(data)
+                else:
+                    self.stream.byte_count += len(data)  # a flood: count it, do not keep it
                 self.last_data = time.monotonic()
                 self.room.changed.notify_all()
 

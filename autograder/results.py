@@ -85,6 +85,7 @@ class CheckResult:
             "transcript": self.transcript,
             "server_output": self.server_output,
             "mistake": self.signature,
+            "hidden": self.hidden,
             "duration": round(self.duration, 3),
         }
 

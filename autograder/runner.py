@@ -15,7 +15,7 @@ from typing import Optional
 
 import pytest
 
-from . import discover, extract, hints, rubric as rubric_module, static
+from . import containment, discover, extract, hints, rubric as rubric_module, static
 from .launch import start_server
 from .plugin import ChatlabPlugin, GradingContext
 from .results import Report, msg
@@ -94,7 +94,7 @@ def grade(
     available = sum(r.max_points for r in report.checks if r.status != "error")
     report.score = rubric.score(report.variant, earned, available, uses_threading)
     report.max_score = report.cap
-    report.sandbox = sandbox_layers()
+    report.sandbox = containment.current().layers()
     report.duration = time.monotonic() - started
     return report
 
@@ -138,9 +138,3 @@ def threading_as_required(variant: str, server_facts: static.Facts, submission) 
 def variant_of(transport: str, facts: static.Facts) -> str:
     return f"{transport}-{'two-user' if facts.two_user else 'multi'}"
 
-
-def sandbox_layers() -> list:
-    layers = ["child process", "temp copy", "output cap", "kill process tree"]
-    if os.name != "nt":
-        layers[1:1] = ["own session and process group", "resource limits (memory, CPU, file size, open files)"]
-    return layers
