@@ -327,6 +327,7 @@ class Batch:
         self.on_done = on_done or (lambda row: None)
         self.uids: "queue.Queue[Optional[int]]" = queue.Queue()
         uids = containment.free_uids(self.jobs) if os.name == "posix" and os.geteuid() == 0 else []
+        self.pool_uids = list(uids)
         for uid in uids or [None] * self.jobs:
             self.uids.put(uid)
         self._live: set = set()
@@ -349,6 +350,10 @@ class Batch:
                                          msg("error.batch.crashed", detail=repr(error)[:300]), 0.0)
                 rows[index] = row
                 self.on_done(row)
+        # A last sweep of every uid the class used: an escapee that was still being
+        # born when its grader's sweep ran (a fork racing the kill) goes now.
+        for uid in self.pool_uids:
+            containment.sweep(uid)
         return [r for r in rows if r is not None]
 
     def grade_entry(self, entry: Entry) -> Row:
