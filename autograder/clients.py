@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional
 
 from .protocol import TextStream, count_occurrences, find_message, mentions, visible_bytes
 from .results import CheckFailed, msg
+from .waiting import wait_until
 
 # Timings in seconds; generous enough for a busy two-core machine.
 CONNECT_TIMEOUT = 5.0
@@ -128,14 +129,7 @@ class Room:
 
     # -- waiting --------------------------------------------------------------
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(min(left, 0.1))
-            return True
+        return wait_until(self.changed, condition, timeout)
 
     def quiet_down(self, quiet: float = QUIET, at_most: float = 1.5) -> None:
         """Wait until nobody has received anything for ``quiet`` seconds."""
@@ -221,16 +215,21 @@ class ScriptedUser:
                     self.closed_by_server = True
                     self.room.changed.notify_all()
                 return
-            self.room.transcript.add(self.name, "recv", visible_bytes(data))
-            if not self.first_bytes:
-                self.first_bytes = data
-            with self.room.changed:
-                if self.stream.byte_count < MAX_KEPT:
-                    self.stream.feed(data)
-                else:
-                    self.stream.byte_count += len(data)  # a flood: count it, do not keep it
-                self.last_data = time.monotonic()
-                self.room.changed.notify_all()
+            self.received(data)
+
+    def received(self, data: bytes, frame: bytes = b"") -> None:
+        """What the server sent: into the transcript as it came, into the text
+        stream with ``frame`` after it (a datagram's end)."""
+        self.room.transcript.add(self.name, "recv", visible_bytes(data))
+        if not self.first_bytes:
+            self.first_bytes = data
+        with self.room.changed:
+            if self.stream.byte_count < MAX_KEPT:
+                self.stream.feed(data + frame)
+            else:
+                self.stream.byte_count += len(data)  # a flood: count it, do not keep it
+            self.last_data = time.monotonic()
+            self.room.changed.notify_all()
 
     @property
     def text(self) -> str:
@@ -379,13 +378,8 @@ class UdpUser(ScriptedUser):
                 continue  # an ICMP "port unreachable" from an earlier send; not news
             except OSError:
                 return
-            self.room.transcript.add(self.name, "recv", visible_bytes(data))
-            if not data.endswith(b"\n"):
-                data += b"\n"  # the datagram is the frame: keep messages apart in the text
-            with self.room.changed:
-                self.stream.feed(data)
-                self.last_data = time.monotonic()
-                self.room.changed.notify_all()
+            # The datagram is the frame: keep messages apart in the text.
+            self.received(data, b"" if data.endswith(b"\n") else b"\n")
 
     def send_raw(self, data: bytes, note: Optional[str] = None) -> bool:
         self.room.transcript.add(self.name, "send", note or visible_bytes(data))

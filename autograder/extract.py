@@ -316,7 +316,7 @@ def extract(path: Path) -> Extraction:
     except OSError as error:
         extraction.error = msg("extract.unreadable", document=path.name, detail=error.strerror or str(error))
         return extraction
-    text = _decode(data)
+    text = static.decode_student_text(data)
     if path.suffix.lower() in NOTEBOOK_SUFFIXES:
         try:
             extraction.blocks = notebook_blocks(json.loads(text))
@@ -327,15 +327,6 @@ def extract(path: Path) -> Extraction:
         extraction.blocks = markdown_blocks(text)
     assign(extraction)
     return extraction
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
 
 
 # --- finding the blocks ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import List, Optional
 
 from .clients import Transcript
 from .protocol import TextStream, visible_bytes
+from .waiting import wait_until
 
 
 class Peer:
@@ -179,14 +180,7 @@ class FakeServer:
         return "".join(p.stream.text for p in self.peers)
 
     def wait_until(self, condition, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(min(left, 0.1))
-            return True
+        return wait_until(self.changed, condition, timeout)
 
     def stop(self) -> None:
         """The server goes away: every connection closed, the socket too."""

@@ -29,6 +29,7 @@ import psutil
 
 from . import containment
 from .protocol import TextStream
+from .waiting import wait_until
 
 HARNESS = Path(__file__).with_name("harness") / "child.py"
 
@@ -128,14 +129,7 @@ class CappedText:
 
     def wait_for(self, text: str, timeout: float, start: int = 0) -> bool:
         """True once ``text`` has appeared after position ``start``."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while text not in self.stream.text[start:]:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(min(left, 0.1))
-            return True
+        return wait_until(self.changed, lambda: text in self.stream.text[start:], timeout)
 
     @property
     def truncated(self) -> bool:

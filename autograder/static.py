@@ -58,7 +58,11 @@ class Facts:
 
 def read_source(path: Path) -> str:
     """Source text the way the sandbox will see it (UTF-8, or cp1251 turned into it)."""
-    data = path.read_bytes()
+    return decode_student_text(path.read_bytes())
+
+
+def decode_student_text(data: bytes) -> str:
+    """UTF-8 (a BOM dropped), or cp1251 as Russian Windows saves it."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

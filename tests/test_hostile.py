@@ -50,7 +50,8 @@ def graded(tmp_path_factory):
         "submissions": submissions,
         "original_unchanged": tree_hash(HOSTILE) == original_before,
         "copy_unchanged": tree_hash(submissions) == copy_before,
-        "survivors": survivors([str(base)], before=before),
+        # Generous: on a loaded two-core machine a SIGKILLed flooder can take a while to go.
+        "survivors": survivors([str(base)], wait=30, before=before),
         "leftovers": leftover_files(before),
         "rows": {row["name"]: row for row in csv.DictReader(
             (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines())},
