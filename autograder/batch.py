@@ -56,6 +56,7 @@ MAX_SUBMISSION_BYTES = 50 * 1024**2
 MAX_CLASS_BYTES = 2 * 1024**3
 IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
+FINAL_SWEEP_SECONDS = 20.0
 STATUSES = ("graded", "ungradable", "error", "timeout")
 
 
@@ -351,7 +352,16 @@ class Batch:
                 rows[index] = row
                 self.on_done(row)
         # A last sweep of every uid the class used: an escapee that was still being
-        # born when its grader's sweep ran (a fork racing the kill) goes now.
+        # born when its grader's sweep ran (a fork racing the kill) goes now, and what
+        # it wrote after that sweep with it. Births are not events we can wait on: we
+        # look again until a look finds nothing.
+        deadline = time.monotonic() + FINAL_SWEEP_SECONDS
+        while self.pool_uids:
+            for uid in self.pool_uids:
+                containment.sweep(uid)
+            if not containment.processes_of(self.pool_uids) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         for uid in self.pool_uids:
             containment.sweep(uid)
         return [r for r in rows if r is not None]

@@ -411,6 +411,16 @@ def kill_adopted(keep: Set[int]) -> None:
     psutil.wait_procs(victims, timeout=2)  # reaps them: zombies count against RLIMIT_NPROC
 
 
+def processes_of(uids: Sequence[int]) -> List[psutil.Process]:
+    """Every live process of these uids."""
+    found = []
+    for proc in psutil.process_iter(["uids", "status"]):
+        with contextlib.suppress(psutil.Error, TypeError):
+            if proc.info["status"] != psutil.STATUS_ZOMBIE and set(proc.info["uids"]) & set(uids):
+                found.append(proc)
+    return found
+
+
 def sweep_uid(uid: int) -> None:
     """Kill every process of ``uid`` and remove what it wrote where anyone may write."""
     if not POSIX:
