@@ -21,7 +21,7 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
 from .protocol import TextStream, count_occurrences, find_message, mentions, visible_bytes

@@ -104,6 +104,7 @@ class Report:
     error: Optional[Msg] = None
     sandbox: List[str] = field(default_factory=list)
     duration: float = 0.0
+    threading_factor: float = 1.0  # what the score was multiplied by for the threading rule
 
     def to_dict(self, lang: str) -> dict:
         return {
@@ -117,6 +118,7 @@ class Report:
             "detected": self.detected,
             "files": self.files,
             "sandbox": self.sandbox,
+            "threading_factor": self.threading_factor,
             "checks": [c.to_dict(lang) for c in self.checks],
             "error": self.error.text(lang) if self.error else None,
             "duration": round(self.duration, 3),

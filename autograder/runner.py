@@ -93,6 +93,7 @@ def grade(
     earned = sum(r.points for r in report.checks)
     available = sum(r.max_points for r in report.checks if r.status != "error")
     report.score = rubric.score(report.variant, earned, available, uses_threading)
+    report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
     report.max_score = report.cap
     report.sandbox = containment.current().layers()
     report.duration = time.monotonic() - started

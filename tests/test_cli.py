@@ -78,3 +78,14 @@ def test_cp1251_source_is_graded_like_utf8(tmp_path):
     code, report, output = run_autograde(root)
     assert report["error"] is None, output
     assert report["checks"][0]["status"] == "passed", output
+
+
+def test_another_rubric_changes_the_threading_factor_everywhere(tmp_path):
+    rubric = (ROOT / "autograder" / "rubric.toml").read_text(encoding="utf-8")
+    custom = tmp_path / "rubric.toml"
+    custom.write_text(rubric.replace("no_threading_factor = 0.5", "no_threading_factor = 0.25"), encoding="utf-8")
+    code, report, output = run_autograde(ROOT / "tests" / "fixtures" / "tcp" / "no_threads_select",
+                                         "--rubric", custom, "--lang", "en")
+    assert code == 0, output
+    assert report["threading_factor"] == 0.25
+    assert "score multiplied by 0.25" in output

@@ -60,7 +60,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
         if files:
             body.append(f"<p class=\"dim\">{escape(t('ui.files', server=files.get('server', '—'), client=files.get('client', '—')))}</p>")
         if report.get("detected", {}).get("uses_threading") is False:
-            body.append(f"<p class=\"failed\">{escape(t('ui.threading_penalty', factor=0.5))}</p>")
+            body.append(f"<p class=\"failed\">{escape(t('ui.threading_penalty', factor=report.get('threading_factor', 0.5)))}</p>")
         checks = [c for c in report.get("checks", []) if show_hidden or not c.get("hidden")]
         body.append(checks_table(checks, lang))
         problems = [c for c in checks if c["status"] in ("failed", "error")]

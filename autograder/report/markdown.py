@@ -39,7 +39,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
                    f"| {_num(check['points'])} / {_num(check['max_points'])} |")
     out.append("")
     if report.get("detected", {}).get("uses_threading") is False:
-        out += [f"⚠️ {t('ui.threading_penalty', factor=0.5)}", ""]
+        out += [f"⚠️ {t('ui.threading_penalty', factor=report.get('threading_factor', 0.5))}", ""]
     problems = [c for c in checks if c["status"] in ("failed", "error")]
     if not problems:
         out += [t("ui.report.all_passed"), ""]

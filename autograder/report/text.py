@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Optional
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from ..i18n import translate
@@ -39,7 +38,7 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
         render_check(console, result, lang)
     console.print()
     if report.detected.get("uses_threading") is False:
-        console.print(Text(t("ui.threading_penalty", factor=0.5), style="yellow"))
+        console.print(Text(t("ui.threading_penalty", factor=report.threading_factor), style="yellow"))
     console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
     console.print(Text(t("ui.duration", seconds=round(report.duration, 1)), style="dim"))
 
