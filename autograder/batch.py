@@ -47,7 +47,7 @@ import psutil
 from . import containment, discover
 from .i18n import translate
 from .results import Msg, Report, msg
-from .sandbox import SKIP_DIRS
+from .sandbox import SKIP_DIRS, Limits
 
 DEFAULT_TIMEOUT = 300.0  # seconds per submission; the checks' own deadlines end far sooner
 MAX_MEMBERS = 5000
@@ -288,14 +288,15 @@ def opened(path: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=None) -> Report:
+def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=None, launch: Optional[dict] = None,
+                 limits: Optional[Limits] = None) -> Report:
     """Grade one submission in this process, with every layer we can have."""
     from .runner import grade
 
     policy = containment.activate()
     try:
         with opened(path) as folder:
-            report = grade(folder, rubric_path=rubric_path, observer=observer)
+            report = grade(folder, rubric_path=rubric_path, observer=observer, launch=launch, limits=limits)
         report.submission = Path(path).stem if Path(path).is_file() else report.submission
     finally:
         policy.cleanup()

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 from . import i18n
+
+ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,6 +35,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, metavar="SECONDS", default=None,
                    help="class: wall-clock bound per submission (default: 300)")
     p.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json to FILE")
+    p.add_argument("--server", metavar="'FILE ARGS'", default=None,
+                   help="one submission: the server's file and arguments, e.g. 'task4_chat.py server' "
+                        "(default: found by name and code; a chatlab.toml in the submission can say it too)")
+    p.add_argument("--client", metavar="'FILE ARGS'", default=None, help="one submission: the client's file and arguments")
+    p.add_argument("--allow-packages", metavar="NAMES", default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
+                   help="comma-separated packages submissions may import (e.g. colorama), installed into "
+                        "a separate folder for the sandbox; a class passes it on to every submission")
     p.add_argument("--github-output", type=Path, metavar="FILE",
                    help="append the GitHub Classroom runner result (result=...) to FILE, e.g. $GITHUB_OUTPUT")
     return p
@@ -121,6 +131,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from . import batch, containment
     from .report import json_report, text
 
+    if args.allow_packages:
+        os.environ[ALLOW_PACKAGES_ENV] = args.allow_packages  # the class's graders inherit it
     if args.batch or (not args.single and batch.is_class(args.path)):
         return batch_main(args, lang)
     if argv is None:
@@ -130,7 +142,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         from .live import LiveView
 
         observer = LiveView(lang=lang)
-    report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer)
+    limits = None
+    if args.allow_packages:
+        from . import packages
+        from .sandbox import Limits
+
+        try:
+            limits = Limits(packages=str(packages.install(packages.names_from(args.allow_packages))))
+        except packages.PackageError as error:
+            print(i18n.translate("error.packages", lang, {"detail": str(error)}), file=sys.stderr)
+            return 2
+    report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
+                                launch={"server": args.server, "client": args.client})
     if args.json is not None and str(args.json) == "-":
         print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
     else:

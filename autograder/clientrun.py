@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from typing import Dict, Optional
 
-from .clients import Transcript
+from . import frames
+from .clients import Profile, Room, Transcript
 from .fakeserver import FakeServer
 from .launch import start_server
 from .protocol import visible
@@ -46,10 +47,13 @@ class ClientRun:
         self.two_user = "two-user" in grading.variant
         self.steps = tuple(s for s in STEPS if not (self.two_user and s == "handshake"))
         self.client = StudentClient(grading.client_file, grading.workdir, self.server.address, NICKNAME,
-                                    self.transcript, grading.limits, name_expected=not self.two_user)
+                                    self.transcript, grading.limits, name_expected=not self.two_user,
+                                    argv=grading.client_argv)
         grading.children.append(self.client.child)
         self.outcomes: Dict[str, Optional[CheckFailed]] = {}
-        self.learned: Dict[str, str] = {}
+        self.learned: Dict[str, str] = {}  # UDP: how the client registers, wraps and leaves
+        self.frames: Dict[str, frames.FrameShape] = {}  # TCP: the shape of its join and chat frames
+        self.room: Optional[Room] = None  # a second user, where one is needed
 
     # Each step runs once; later checks see the same outcome.
     def run(self, step: str) -> None:
@@ -93,6 +97,8 @@ class ClientRun:
             first = self.server.peer.datagrams[0].decode("utf-8", "replace").strip()
             if NICKNAME in first:
                 self.learned["join"] = first.replace(NICKNAME, "{name}")
+        else:
+            self._learn_frame("join", 0, NICKNAME)
 
     def _settle(self) -> None:
         """Let the client finish what it is doing and wait at the keyboard again."""
@@ -111,6 +117,7 @@ class ClientRun:
                 pass  # sending is worth checking even if the nickname went astray
         self._settle()
         before = len(self.server.text())
+        chunks_before = self._chunks_sent()
         token = "hello-from-keyboard-17"
         self.client.type(token)
         if not self.server.wait_until(lambda: token in self.server.text()[before:], STEP_DEADLINE):
@@ -121,8 +128,48 @@ class ClientRun:
             sent = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
             if token in sent:  # how the client wraps a message: "alice: {text}", JSON, …
                 self.learned["message"] = sent.replace(token, "{text}").replace(NICKNAME, "{name}")
-        # Answer like a server that echoes, so a lock-step client gets back to its keyboard.
-        self.server.peers[-1].send(f"{NICKNAME}: {token}\n".encode())
+        else:
+            self._learn_frame("message", chunks_before, token)
+        # Answer like a server that echoes, so a lock-step client gets back to its keyboard
+        # (not into a protocol of the client's own: a text line there is garbage to it).
+        if not self._speaks_own_protocol_upstream():
+            self.server.peers[-1].send(f"{NICKNAME}: {token}\n".encode())
+
+    def _chunks_sent(self) -> int:
+        peer = self._talking_peer()
+        return len(peer.datagrams) if peer else 0
+
+    def _talking_peer(self):
+        """The connection the client speaks on (a client may open more than one)."""
+        return next((p for p in self.server.peers if NICKNAME in p.stream.text), self.server.peer)
+
+    def _learn_frame(self, what: str, first_chunk: int, value: str) -> None:
+        """Record how the client framed ``value``: the wire users can speak it."""
+        self.server.wait_until(lambda: time.monotonic() - self.server.last_data > 0.15, 0.5)
+        peer = self._talking_peer()
+        if peer is None:
+            return
+        shape = frames.learn(b"".join(peer.datagrams[first_chunk:]), value, NICKNAME)
+        if shape is not None:
+            self.frames[what] = shape
+            self.learned[f"frame_{what}"] = shape.describe()
+
+    def _speaks_own_protocol_upstream(self) -> bool:
+        return self.upstream is not None and self.kind == "tcp" and self.own_protocol
+
+    def _second_user(self):
+        """"bob", a wire user in the client's own frames, joined to the student's server."""
+        profile = Profile(handshake=self.grading.profile.handshake, wire_join=self.frames.get("join"),
+                          wire_message=self.frames.get("message"))
+        self.room = Room(self.upstream.address, profile, self.transcript)
+        (bob,) = self.room.join("bob")
+        self.room.settle()
+        return bob
+
+    @property
+    def own_protocol(self) -> bool:
+        """The client frames its words in a way of its own (not plain text lines)."""
+        return any(not shape.plain for shape in self.frames.values())
 
     def _receives(self) -> None:
         self.run("connects")
@@ -133,8 +180,11 @@ class ClientRun:
         self._settle()
         token = "bob-says-hi-42"
         start = len(self.client.screen)
-        peer = self.server.peers[-1]
-        peer.send(f"bob: {token}\n".encode())
+        if self._speaks_own_protocol_upstream():
+            # A real second user says it through the student's server, in their protocol.
+            self._second_user().say(token)
+        else:
+            self.server.peers[-1].send(f"bob: {token}\n".encode())
         if not self.client.wait_screen(token, STEP_DEADLINE, start):
             raise self._why_not_running() or CheckFailed(
                 msg("fail.client.no_receive", seconds=STEP_DEADLINE), expected=f"bob: {token}",
@@ -165,6 +215,8 @@ class ClientRun:
             raise CheckFailed(msg("fail.client.hangs"), hint=msg("hint.client.exit"))
 
     def stop(self) -> None:
+        if self.room is not None:
+            self.room.close()
         self.client.stop()
         self.server.stop()
         if self.upstream is not None:

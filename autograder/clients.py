@@ -52,9 +52,14 @@ class Profile:
     udp_join: Optional[str] = None  # how the student's client registers, "{name}" for the nickname
     udp_leave: Optional[str] = None
     udp_message: Optional[str] = None  # "{name}: {text}" if the client wraps its messages
+    # TCP frames of the student's own protocol, learnt from their client (frames.FrameShape);
+    # set only while the checks are driven by "learned wire" users.
+    wire_join: Optional[object] = None
+    wire_message: Optional[object] = None
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None and not isinstance(v, bytes)}
+        return {k: v for k, v in self.__dict__.items()
+                if v is not None and not isinstance(v, bytes) and not k.startswith("wire_")}
 
 
 class Transcript:
@@ -89,9 +94,11 @@ class Room:
     """The users of one scenario and the condition their readers notify."""
 
     def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None,
-                 kind: str = "tcp") -> None:
+                 kind: str = "tcp", user_factory: Optional[Callable[[str, "Room"], "ScriptedUser"]] = None) -> None:
         self.address = address
         self.kind = kind
+        # Who plays a user: a wire client by default; the student's own client when puppeted.
+        self.user_factory = user_factory or (UdpUser if kind == "udp" else ScriptedUser)
         self.profile = profile
         self.transcript = transcript or Transcript()
         self.changed = threading.Condition()
@@ -100,7 +107,7 @@ class Room:
 
     # -- users --------------------------------------------------------------
     def connect(self, name: str) -> "ScriptedUser":
-        user = (UdpUser if self.kind == "udp" else ScriptedUser)(name, self)
+        user = self.user_factory(name, self)
         user.connect()
         self.users[name] = user
         return user
@@ -121,7 +128,7 @@ class Room:
 
     def close(self) -> None:
         for user in self.users.values():
-            user.close()
+            user.dispose()
 
     def token(self, stem: str = "msg") -> str:
         """A message text that cannot be confused with anything else."""
@@ -253,6 +260,9 @@ class ScriptedUser:
             return False
 
     def say(self, text: str) -> bool:
+        shape = self.room.profile.wire_message
+        if shape is not None:
+            return self.send_raw(shape.render(text, self.name))
         return self.send_raw((text + "\n").encode("utf-8"))
 
     # -- the nickname handshake ---------------------------------------------
@@ -272,7 +282,10 @@ class ScriptedUser:
                 profile.handshake = "nickname-first"
         before = self.room.bytes_received()
         self.mark()
-        self.say(self.name)
+        if profile.wire_join is not None:
+            self.send_raw(profile.wire_join.render(self.name, self.name))
+        else:
+            self.say(self.name)
         # Pace like a human: wait for any visible reaction before going on.
         # Once anything arrives the server has read the nickname.
         self.room.wait_until(lambda: self.room.bytes_received() > before or self.closed_by_server, REACTION_WAIT)
@@ -317,6 +330,10 @@ class ScriptedUser:
         return not self.closed_by_server
 
     # -- leaving ---------------------------------------------------------------
+    def dispose(self) -> None:
+        """The scenario is over: go, the quickest way."""
+        self.close()
+
     def close(self) -> None:
         """A clean goodbye: FIN, as when a client program exits."""
         if self.sock is None:

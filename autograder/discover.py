@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import static
+from . import roles, static
 from .results import Msg, msg
 from .sandbox import SKIP_DIRS
 
@@ -31,13 +31,15 @@ class Submission:
     python_files: List[Path] = field(default_factory=list)
     error: Optional[Msg] = None
     notes: List[Msg] = field(default_factory=list)
+    server_argv: List[str] = field(default_factory=list)
+    client_argv: List[str] = field(default_factory=list)
+    launch: Dict[str, object] = field(default_factory=dict)  # how the programs are started, for the report
 
     def files(self) -> Dict[str, str]:
         out = {}
-        if self.server:
-            out["server"] = self.server.relative_to(self.root).as_posix()
-        if self.client:
-            out["client"] = self.client.relative_to(self.root).as_posix()
+        for role, path, argv in (("server", self.server, self.server_argv), ("client", self.client, self.client_argv)):
+            if path:
+                out[role] = " ".join([path.relative_to(self.root).as_posix()] + argv)
         return out
 
 
@@ -58,8 +60,9 @@ def _rank(path: Path, name_pattern: re.Pattern, facts: static.Facts, code_score:
     return (named and exact, named, code_score, -len(path.parts), -len(stem))
 
 
-def find(root: Path) -> Submission:
-    """Discover server and client; ``error`` says why grading cannot start."""
+def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
+    """Discover server and client and how to start them; ``error`` says why
+    grading cannot start.  ``said``: the instructor's ``roles.override``."""
     submission = Submission(root=root)
     if not root.is_dir():
         submission.error = msg("error.not_a_folder", path=str(root))
@@ -70,14 +73,17 @@ def find(root: Path) -> Submission:
         others = [p.name for p in root.iterdir()][:5]
         submission.error = msg("error.no_python", found=", ".join(others) or "—")
         return submission
-    facts = {path: static.facts_of(static.read_source(path)) for path in files}
-    servers = [p for p in files if SERVER_NAME.search(p.stem) or facts[p].server_score]
-    clients = [p for p in files if CLIENT_NAME.search(p.stem) or facts[p].client_score]
+    # A file with its local imports: a thin entry point over a package does the job too.
+    facts = {path: static.analyse(path) for path in files}
+    entries = _entry_points(files, facts)
+    servers = [p for p in entries if SERVER_NAME.search(p.stem) or facts[p].server_score]
+    clients = [p for p in entries if CLIENT_NAME.search(p.stem) or facts[p].client_score]
     if servers:
         submission.server = max(servers, key=lambda p: _rank(p, SERVER_NAME, facts[p], facts[p].server_score))
     clients = [p for p in clients if p != submission.server]
     if clients:
         submission.client = max(clients, key=lambda p: _rank(p, CLIENT_NAME, facts[p], facts[p].client_score))
+    _apply_launch(submission, said or {})
     if submission.server is None:
         submission.error = msg("error.no_server", files=", ".join(p.name for p in files[:8]))
         return submission
@@ -85,3 +91,34 @@ def find(root: Path) -> Submission:
     if problem:
         submission.error = msg(problem.key, file=problem.file, line=problem.line or "?", detail=problem.detail)
     return submission
+
+
+def _entry_points(files: List[Path], facts) -> List[Path]:
+    """The files a person would run: not the modules other files import
+    (``server_socket.py`` runs ``chat/server_core.py``, not the other way round)."""
+    imported = {module.resolve() for path in files for module in static.local_modules(path, facts[path].imports)}
+    entries = [p for p in files if p.resolve() not in imported]
+    return entries or files
+
+
+def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
+    """Which files with which arguments: the instructor's word, else what the code reads."""
+    for role in ("server", "client"):
+        if said.get(role):
+            path = submission.root / said[role][0]
+            if path.is_file():
+                setattr(submission, role, path)
+                setattr(submission, f"{role}_argv", said[role][1:])
+    if submission.server is None:
+        return
+    how = "override" if said else "plain"
+    server_launch = roles.guess(static.read_source(submission.server))
+    if not said.get("server"):
+        submission.server_argv = server_launch.server
+        how = server_launch.how if server_launch.how != "plain" else how
+    if submission.client is None and server_launch.two_roles:
+        submission.client = submission.server  # one file, two roles
+    if submission.client is not None and not said.get("client"):
+        same = submission.client == submission.server
+        submission.client_argv = (server_launch if same else roles.guess(static.read_source(submission.client))).client
+    submission.launch = {"how": how, "server_args": submission.server_argv, "client_args": submission.client_argv}

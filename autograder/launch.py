@@ -18,7 +18,8 @@ class RunningServer:
 
 
 def start_server(grading) -> RunningServer:
-    child = Child(grading.server_file, grading.workdir, "server", limits=grading.limits).start()
+    child = Child(grading.server_file, grading.workdir, "server", limits=grading.limits,
+                  argv=grading.server_argv).start()
     grading.children.append(child)
     event = child.wait_event(lambda e: e["ev"] == "listen" or (e["ev"] == "bind" and e["kind"] == "udp"),
                              START_DEADLINE)

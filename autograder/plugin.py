@@ -38,7 +38,11 @@ class GradingContext:
     transport: str = "tcp"
     variant: str = "tcp-multi"
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
+    server_argv: List[str] = field(default_factory=list)  # arguments the programs are started with
+    client_argv: List[str] = field(default_factory=list)
 
+    driver: str = "wire"  # who plays the users of the scenarios (drivers.WAYS)
+    only: Optional[set] = None  # run just these checks (a second pass, another way)
     client_run: Optional[object] = None  # one session of the student's client, shared
     _client_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,6 +77,19 @@ class GradingContext:
             self.profile.udp_leave = run.learned.get("leave")
             self.profile.udp_message = run.learned.get("message")
 
+    def user_factory(self):
+        """Who plays a user in this pass: None for the grader's own wire users."""
+        if self.driver != "puppet":
+            return None
+        from functools import partial
+
+        from .puppet import PuppetLauncher, PuppetUser, quit_command
+        from .static import read_source
+
+        launcher = PuppetLauncher(self.client_file, self.workdir, self.limits, self.children,
+                                  argv=list(self.client_argv), quit_word=quit_command(read_source(self.client_file)))
+        return partial(PuppetUser, launcher=launcher)
+
     def status(self, check_id: str) -> Optional[str]:
         result = self.results.get(check_id)
         return result.status if result else None
@@ -95,8 +112,10 @@ class ChatlabPlugin:
         from .checks import ORDER
 
         rank = {check_id: i for i, check_id in enumerate(ORDER)}
+        only = self.context.only
         applies = [item for item in items
-                   if self.context.variant in ((_check_marker(item) or {}).get("variants") or (self.context.variant,))]
+                   if self.context.variant in ((_check_marker(item) or {}).get("variants") or (self.context.variant,))
+                   and (only is None or (_check_marker(item) or {}).get("id") in only)]
         items[:] = applies
         items.sort(key=lambda item: rank.get((_check_marker(item) or {}).get("id"), len(rank)))
 

@@ -4,7 +4,8 @@ A TCP stream is not a list of messages: one ``recv`` may hold two messages or
 half of one, a multi-byte UTF-8 character may be split between reads, and an
 ANSI colour code may arrive in two pieces.  ``TextStream`` takes bytes in any
 split (``feed``) and keeps the *stable* normalised text so far: decoded as
-UTF-8 (bad bytes replaced), colour codes removed, ``\\r\\n`` and lone ``\\r``
+UTF-8 (bad bytes replaced), colour codes removed, JSON ``\\uXXXX`` escapes
+read as the characters they stand for, ``\\r\\n`` and lone ``\\r``
 turned into ``\\n``.  Whatever split the bytes came in, the text is the same;
 ``tests/test_protocol.py`` proves it by splitting transcripts at every offset.
 
@@ -24,6 +25,10 @@ from typing import Optional
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # An escape sequence that may still be incomplete at the end of the text.
 _ANSI_TAIL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?$")
+# JSON's \uXXXX escapes (servers that json.dumps with ensure_ascii): the text
+# a person would read.  Surrogates stay escaped: a half pair means nothing.
+_JSON_ESCAPE = re.compile(r"\\u(?![dD][89a-fA-F])([0-9a-fA-F]{4})")
+_JSON_ESCAPE_TAIL = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?$")
 # Control characters other than newline and tab carry no meaning for us.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -63,6 +68,10 @@ class TextStream:
             if tail and len(pending) - tail.start() <= MAX_ESCAPE:
                 keep = pending[tail.start():]
                 pending = pending[: tail.start()]
+            escape = _JSON_ESCAPE_TAIL.search(pending)
+            if escape:  # may be the first half of a \uXXXX escape
+                keep = pending[escape.start():] + keep
+                pending = pending[: escape.start()]
             if pending.endswith("\r"):  # may be the first half of \r\n
                 keep = "\r" + keep
                 pending = pending[:-1]
@@ -75,6 +84,7 @@ class TextStream:
 def normalise(text: str) -> str:
     """Strip colour codes and odd control characters; unify line ends."""
     text = _ANSI.sub("", text)
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
 

@@ -14,7 +14,9 @@ from typing import Any, Dict, List, Optional
 from . import i18n
 
 SCHEMA = 1
-STATUSES = ("passed", "failed", "skipped", "error")
+STATUSES = ("passed", "failed", "skipped", "error", "manual")
+# Statuses whose points count neither way: our own error, and "needs a person to look".
+UNSCORED = ("error", "manual")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class CheckResult:
     facts: Dict[str, Any] = field(default_factory=dict)
     exceptions: List[dict] = field(default_factory=list)  # raised in the program's threads
     signature: Optional[str] = None  # the known mistake recognised (hints.py)
+    driven_by: str = "wire"  # who played the users: drivers.WAYS
+    tried: List[str] = field(default_factory=list)  # every way tried, in order
 
     def title(self, lang: str) -> str:
         return i18n.translate(self.title_key or f"check.{self.id}", lang)
@@ -85,6 +89,8 @@ class CheckResult:
             "transcript": self.transcript,
             "server_output": self.server_output,
             "mistake": self.signature,
+            "driven_by": self.driven_by,
+            "tried": self.tried or [self.driven_by],
             "hidden": self.hidden,
             "duration": round(self.duration, 3),
         }
@@ -106,6 +112,11 @@ class Report:
     duration: float = 0.0
     threading_factor: float = 1.0  # what the score was multiplied by for the threading rule
 
+    @property
+    def review(self) -> List[str]:
+        """Checks a person must look at: the score leaves them out until then."""
+        return [c.id for c in self.checks if c.status == "manual"]
+
     def to_dict(self, lang: str) -> dict:
         return {
             "schema": SCHEMA,
@@ -121,6 +132,7 @@ class Report:
             "threading_factor": self.threading_factor,
             "checks": [c.to_dict(lang) for c in self.checks],
             "error": self.error.text(lang) if self.error else None,
+            "review": self.review,
             "duration": round(self.duration, 3),
             "lang": lang,
         }

@@ -15,10 +15,10 @@ from typing import Optional
 
 import pytest
 
-from . import containment, discover, extract, hints, rubric as rubric_module, static
+from . import containment, discover, drivers, extract, hints, roles, rubric as rubric_module, static
 from .launch import start_server
 from .plugin import ChatlabPlugin, GradingContext
-from .results import Report, msg
+from .results import UNSCORED, Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
@@ -38,19 +38,22 @@ def grade(
     rubric_path: Optional[Path] = None,
     limits: Optional[Limits] = None,
     observer: Optional[object] = None,
+    launch: Optional[dict] = None,
 ) -> Report:
+    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override)."""
     started = time.monotonic()
     path = Path(path).resolve()
     document = extract.find_document(path)
     if document is not None:  # a report or notebook: grade the programs it holds
         folder, extraction = extract.materialise(document)
         try:
-            report = grade(folder, rubric_path=rubric_path, limits=limits, observer=observer)
+            report = grade(folder, rubric_path=rubric_path, limits=limits, observer=observer, launch=launch)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return extract.annotate(report, extraction)
     rubric = rubric_module.load(rubric_path)
-    submission = discover.find(path)
+    launch = launch or {}
+    submission = discover.find(path, roles.override(path, launch.get("server"), launch.get("client")))
     report = Report(submission=path.name, files=submission.files())
     if submission.error:
         report.error = submission.error
@@ -64,13 +67,15 @@ def grade(
         workdir=workdir,
         limits=limits or Limits(),
         observer=observer,
+        server_argv=submission.server_argv,
+        client_argv=submission.client_argv,
     )
     facts = static.analyse(submission.server)
     try:
         context.first_server = start_server(context)
         context.transport = context.first_server.kind or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
         context.variant = variant_of(context.transport, facts)
-        run_checks(context, CHECK_MODULES[context.variant])
+        drivers.drive(context, CHECK_MODULES[context.variant], run_checks)
     finally:
         for child in context.children:
             child.stop()
@@ -81,6 +86,8 @@ def grade(
     report.cap_reason = msg(f"variant.{report.variant}")
     uses_threading = threading_as_required(report.variant, facts, submission)
     report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
+    if submission.launch.get("how") not in (None, "plain"):
+        report.detected["launch"] = submission.launch
     report.checks = list(context.results.values())
     for result in report.checks:
         result.max_points = rubric.points.get(result.id, 0.0)
@@ -91,7 +98,7 @@ def grade(
         client_source=static.read_source(submission.client) if submission.client else "",
         variant=report.variant))
     earned = sum(r.points for r in report.checks)
-    available = sum(r.max_points for r in report.checks if r.status != "error")
+    available = sum(r.max_points for r in report.checks if r.status not in UNSCORED)
     report.score = rubric.score(report.variant, earned, available, uses_threading)
     report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
     report.max_score = report.cap

@@ -47,6 +47,7 @@ class Limits:
     file_size: int = 64 * 1024**2
     open_files: int = 1024
     output_cap: int = 256 * 1024  # characters of stdout/stderr kept
+    packages: Optional[str] = None  # a folder of packages the instructor allowed (packages.py)
 
     def for_harness(self) -> dict:
         return {
@@ -110,6 +111,7 @@ class CappedText:
         self.stream = TextStream()
         self.total_bytes = 0
         self.changed = threading.Condition()
+        self.listeners: List[Callable[[bytes], None]] = []  # told of every chunk, e.g. a puppet's screen
 
     def feed(self, data: bytes) -> None:
         with self.changed:
@@ -117,6 +119,8 @@ class CappedText:
             if len(self.stream.text) < self.cap:
                 self.stream.feed(data)
             self.changed.notify_all()
+        for listener in list(self.listeners):
+            listener(data)
 
     def close(self) -> None:
         with self.changed:
@@ -160,6 +164,7 @@ class Child:
             "port": port,
             "connect": list(connect) if connect else None,
             "argv": list(argv or []),
+            "paths": [self.limits.packages] if self.limits.packages else [],
             "limits": self.limits.for_harness(),
         }
         self.events: List[dict] = []

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.timeout(30)
 PACKAGE = Path(i18n.__file__).parent
 
 
-KEY_LITERAL = re.compile(r"""["']((?:fail|hint|error|skip|ui|check|variant)\.[\w.\-]+)["']""")
+KEY_LITERAL = re.compile(r"""["']((?:fail|hint|error|skip|ui|check|variant|manual|drive)\.[\w.\-]+)["']""")
 
 
 def keys_used_in_code():

@@ -48,7 +48,8 @@ def room(server, grading, request):
         raise CheckFailed(msg("fail.restart"))
     if server.kind == "udp":
         grading.learn_from_client()  # how the student's own client registers and leaves
-    chat = Room(server.address, grading.profile, Transcript(grading.observer), kind=server.kind or "tcp")
+    chat = Room(server.address, grading.profile, Transcript(grading.observer), kind=server.kind or "tcp",
+                user_factory=grading.user_factory())
     request.node.stash[ROOM_KEY] = chat
     try:
         yield chat

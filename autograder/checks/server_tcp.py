@@ -86,13 +86,18 @@ def check_broadcast_reaches_everyone(room, grading):
     if not missing:
         first = said["alice"]
         profile.echo = users[0].find(first) is not None
+        # Lines if a line break ends the message before the next one begins
+        # (after the text may come more of the frame: `"}` of a JSON object).
         received = users[1].text[users[1].find(first).end:]
-        profile.framing = "lines" if received.startswith("\n") or "\n" in received[:2] else "raw"
+        following = users[1].find(said["carol"])
+        gap = received[:following.start - users[1].find(first).end] if following else received[:64]
+        profile.framing = "lines" if "\n" in gap else "raw"
     if missing:
         echoed = any(sender.find(said[sender.name]) for sender in users)
+        delivered = len(users) * (len(users) - 1) - len(missing)
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
                           expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"),
-                          facts={"echo_to_sender": echoed})
+                          facts={"echo_to_sender": echoed, "delivered": delivered})
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
     profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.3)

@@ -16,7 +16,7 @@ from typing import List
 
 from ..report import summary as summary_module
 
-BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "seconds"]
+BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds"]
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -48,7 +48,7 @@ def gradebook_csv(rows) -> str:
         points = {c["id"]: c["points"] for c in report.get("checks", [])}
         writer.writerow([cell(row.name), report.get("variant") or "", report.get("score") or 0.0,
                          report.get("max_score") or 0.0, row.status, cell(report.get("error") or ""),
-                         round(row.seconds, 1)] + [points.get(c, "") for c in checks])
+                         " ".join(report.get("review") or []), round(row.seconds, 1)] + [points.get(c, "") for c in checks])
     return buffer.getvalue()
 
 

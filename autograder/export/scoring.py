@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import List
 
 from ..i18n import translate
+from ..results import UNSCORED
 
 
 def items(report: dict, lang: str) -> List[dict]:
@@ -22,11 +23,11 @@ def items(report: dict, lang: str) -> List[dict]:
                  "status": "failed", "output": report["error"], "hidden": False}]
     checks = report.get("checks", [])
     cap = float(report.get("cap") or 0.0)
-    available = sum(c["max_points"] for c in checks if c["status"] != "error")
+    available = sum(c["max_points"] for c in checks if c["status"] not in UNSCORED)
     factor = cap / available if available else 0.0
     out = []
     for check in checks:
-        scaled_max = check["max_points"] * factor if check["status"] != "error" else 0.0
+        scaled_max = check["max_points"] * factor if check["status"] not in UNSCORED else 0.0
         out.append({
             "id": check["id"],
             "name": check.get("title") or check["id"],

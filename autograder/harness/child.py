@@ -324,6 +324,7 @@ def main():
     script = os.path.abspath(_CONFIG["script"])
     sys.argv = [script] + list(_CONFIG.get("argv", []))
     sys.path.insert(0, os.path.dirname(script))
+    sys.path.extend(_CONFIG.get("paths") or [])  # packages the instructor allowed, after the student's own
     if _ROLE == "client":
         _install_client_stand_ins()
     report("started", pid=os.getpid(), limits=applied)

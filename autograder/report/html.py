@@ -13,7 +13,7 @@ from typing import List, Optional
 from ..i18n import translate
 from .invisible import label, shown
 
-MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
+MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
 COLOURS = {"send": "#0969da", "recv": "#1a7f37"}  # user → server, server → user
 
 STYLE = """
@@ -52,6 +52,8 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     title = t("ui.report.title", submission=report.get("submission", ""))
     body: List[str] = [f"<h1>{escape(title)}</h1>",
                        f"<p class=\"score\">{escape(t('ui.score', score=_num(report.get('score')), max_score=_num(report.get('max_score'))))}</p>"]
+    if report.get("review"):
+        body.append(f"<p class=\"manual\">{escape(t('ui.review', checks=', '.join(report['review'])))}</p>")
     if report.get("error"):
         body.append(f"<p class=\"failed\">{escape(t('ui.error', error=report['error']))}</p>")
     else:
@@ -63,7 +65,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
             body.append(f"<p class=\"failed\">{escape(t('ui.threading_penalty', factor=report.get('threading_factor', 0.5)))}</p>")
         checks = [c for c in report.get("checks", []) if show_hidden or not c.get("hidden")]
         body.append(checks_table(checks, lang))
-        problems = [c for c in checks if c["status"] in ("failed", "error")]
+        problems = [c for c in checks if c["status"] in ("failed", "error", "manual")]
         if not problems:
             body.append(f"<p class=\"passed\">{escape(t('ui.report.all_passed'))}</p>")
         body += [problem_section(c, lang) for c in problems]
@@ -82,8 +84,11 @@ def checks_table(checks: List[dict], lang: str) -> str:
     for check in checks:
         status = check["status"]
         name = escape(check.get("title") or check["id"])
-        if status in ("failed", "error"):
+        if status in ("failed", "error", "manual"):
             name = f"<a href=\"#check-{escape(check['id'])}\">{name}</a>"
+        way = check.get("driven_by") or "wire"
+        if way != "wire":
+            name += f" <span class=\"dim\">({escape(t(f'ui.driven.{way}'))})</span>"
         note = f"<div class=\"dim\">{escape(check['message'])}</div>" if status == "skipped" and check.get("message") else ""
         rows.append(f"<tr class=\"{status}\"><td class=\"mark\">{MARKS.get(status, '')}</td>"
                     f"<td>{name} <span class=\"dim\">[{escape(check['id'])}]</span>{note}</td>"

@@ -13,7 +13,7 @@ from typing import List, Optional
 from ..i18n import translate
 from .invisible import label, shown
 
-MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
+MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
 TRANSCRIPT_TAIL = 14
 
 
@@ -23,6 +23,8 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     out: List[str] = [f"## {t('ui.report.title', submission=escape(report.get('submission', '')))}", ""]
     out.append(f"**{t('ui.score', score=_num(report.get('score', 0)), max_score=_num(report.get('max_score', 0)))}**")
     out.append("")
+    if report.get("review"):
+        out += [f"{MARKS['manual']} {t('ui.review', checks=', '.join(report['review']))}", ""]
     if report.get("error"):
         out += [t("ui.error", error=escape(report["error"])), ""]
         return finish(out, report, lang)
@@ -35,12 +37,14 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     checks = [c for c in report.get("checks", []) if show_hidden or not c.get("hidden")]
     out += [f"| | {t('ui.report.check')} | {t('ui.report.points')} |", "|---|---|---|"]
     for check in checks:
-        out.append(f"| {MARKS.get(check['status'], '')} | {escape(check.get('title') or check['id'])} "
+        way = check.get("driven_by") or "wire"
+        driven = f" _({t(f'ui.driven.{way}')})_" if way != "wire" else ""
+        out.append(f"| {MARKS.get(check['status'], '')} | {escape(check.get('title') or check['id'])}{driven} "
                    f"| {_num(check['points'])} / {_num(check['max_points'])} |")
     out.append("")
     if report.get("detected", {}).get("uses_threading") is False:
         out += [f"⚠️ {t('ui.threading_penalty', factor=report.get('threading_factor', 0.5))}", ""]
-    problems = [c for c in checks if c["status"] in ("failed", "error")]
+    problems = [c for c in checks if c["status"] in ("failed", "error", "manual")]
     if not problems:
         out += [t("ui.report.all_passed"), ""]
     for check in problems:

@@ -13,7 +13,8 @@ from rich.text import Text
 from ..i18n import translate
 from ..results import CheckResult, Report
 
-MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta")}
+MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
+         "manual": ("?", "blue")}
 
 
 def render(report: Report, lang: str, console: Optional[Console] = None, show_hidden: bool = False) -> None:
@@ -40,6 +41,8 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     if report.detected.get("uses_threading") is False:
         console.print(Text(t("ui.threading_penalty", factor=report.threading_factor), style="yellow"))
     console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
+    if report.review:
+        console.print(Text(t("ui.review", checks=", ".join(report.review)), style="bold blue"))
     console.print(Text(t("ui.duration", seconds=round(report.duration, 1)), style="dim"))
 
 
@@ -49,6 +52,8 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     line.append(f" {mark} ", style=f"bold {colour}")
     line.append(result.title(lang))
     line.append(f"  [{result.id}]", style="dim")
+    if result.driven_by != "wire":
+        line.append(f"  ({translate(f'ui.driven.{result.driven_by}', lang)})", style="dim")
     line.append(f"  {format_points(result.points)}/{format_points(result.max_points)}", style=colour)
     console.print(line)
     if result.status == "passed":
@@ -56,7 +61,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     t = lambda key: translate(key, lang)  # noqa: E731
     if result.message:
         console.print(Text("     " + result.message.text(lang), style=colour))
-    if result.status in ("skipped",):
+    if result.status in ("skipped", "manual"):
         return
     for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
         if value:
@@ -74,7 +79,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
 
 
 def transcript_line(entry: dict) -> str:
-    arrow = {"send": "→ server", "recv": "← server", "note": "  "}.get(entry["kind"], "")
+    arrow = {"send": "→ server", "recv": "← server", "note": "  ", "type": "⌨ types"}.get(entry["kind"], "")
     text = entry["text"].replace("\n", " ")
     if len(text) > 110:
         text = text[:107] + "…"

@@ -1,0 +1,176 @@
+"""Which way the server checks drive a student's server, and when to try another.
+
+A third of the chats in the course speak a protocol of their own, and the
+grader's text users cannot join them; an instructor would chat through the
+student's own client instead.  So there are three ways to play the users of a
+scenario, tried in this order and only as far as needed:
+
+* ``wire``: the grader's text users (``clients.ScriptedUser``): fast and precise;
+* ``learned``: the same users speaking the frames learnt from the student's
+  client (``frames.py``: JSON lines, length prefixes, ``NICK:`` …);
+* ``puppet``: copies of the student's client, typed into, judged by what their
+  screens show (``puppet.PuppetUser``).
+
+A check passes if any way shows the behaviour; each result says which way
+produced it and which ways were tried.  A text-protocol chat the wire users
+can join never costs a second pass.  Where no way can judge a behaviour (the
+protocol is the student's own and their client has a window, or none), the
+check is ``manual``: counted apart from failures, and flagged for a person.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional
+
+from . import static
+from .results import CheckResult, msg
+
+WAYS = ("wire", "learned", "puppet")
+MULTI_USER = ("tcp-multi", "udp-multi")
+# A client with a window cannot be typed into through stdin.
+GUI_MODULES = {"tkinter", "Tkinter", "customtkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "kivy", "wx",
+               "pygame", "flet", "eel", "dearpygui", "PySimpleGUI", "flask", "flask_socketio", "toga"}
+# Modules a server needs for a protocol of its own (evidence that text users cannot judge it).
+PROTOCOL_MODULES = {"json", "struct", "pickle", "marshal", "msgpack", "base64", "zlib", "hashlib", "hmac", "uuid",
+                    "secrets"}
+# What a puppet pass shows about the student's client, when it shows the server's behaviour.
+CLIENT_SHOWN_BY = {
+    "client_connects": ("handshake",),
+    "client_handshake": ("join_notice", "names"),
+    "client_sends": ("broadcast",),
+    "client_receives": ("broadcast",),
+}
+
+
+def is_server_check(check_id: str) -> bool:
+    return not check_id.startswith("client_")
+
+
+def gui_toolkit(path) -> Optional[str]:
+    """The window toolkit a client imports, if any."""
+    if path is None:
+        return None
+    imports = {name.split(".")[0] for name in static.analyse(path).imports}
+    return next((name for name in sorted(GUI_MODULES) if name in imports), None)
+
+
+def drive(context, modules: List[str], run: Callable[..., None]) -> None:
+    """Run the checks the wire way, then the other ways where the wire users could not join."""
+    run(context, modules)
+    for result in context.results.values():
+        result.driven_by, result.tried = "wire", ["wire"]
+    if context.variant not in MULTI_USER or not _some_server_check_failed(context):
+        return
+    session = context.client_session()  # waits until the client has been examined
+    reasons: Dict[str, str] = {}
+    if session is not None and context.transport == "tcp" and session.own_protocol:
+        reasons["learned"] = "own_frames"
+        _rerun(context, modules, run, "learned", frames=session.frames)
+    if _wire_cannot_join(context):
+        why_not = _why_no_puppets(context, session)
+        if why_not is None:
+            reasons["puppet"] = "wire_cannot_join"
+            _rerun(context, modules, run, "puppet")
+            _client_shown_by_puppets(context)
+        elif _own_protocol(context, session):
+            _mark_manual(context, why_not)
+    if context.client_file is not None and gui_toolkit(context.client_file):
+        _mark_client_manual(context, gui_toolkit(context.client_file))
+    context.profile_extra["drivers"] = {"ways": ["wire"] + list(reasons), "why": reasons}
+
+
+def _some_server_check_failed(context) -> bool:
+    return any(r.status != "passed" for cid, r in context.results.items() if is_server_check(cid))
+
+
+def _wire_cannot_join(context) -> bool:
+    """Nobody got in, or not one message went through: a protocol mismatch,
+    not a bug in one behaviour (those leave some deliveries behind)."""
+    if context.status("handshake") != "passed":
+        return context.status("starts") == "passed"
+    broadcast = context.results.get("broadcast")
+    return broadcast is not None and broadcast.status == "failed" and broadcast.facts.get("delivered") == 0
+
+
+def _why_no_puppets(context, session) -> Optional[str]:
+    if context.client_file is None:
+        return "no_client"
+    toolkit = gui_toolkit(context.client_file)
+    if toolkit:
+        return "gui"
+    if session is None or session.outcomes.get("connects") is not None:
+        return "client_broken"
+    return None
+
+
+def _own_protocol(context, session) -> bool:
+    """The client frames its words its own way, or the server imports what such framing takes."""
+    if session is not None and session.own_protocol:
+        return True
+    imports = {name.split(".")[0] for name in static.analyse(context.server_file).imports}
+    return bool(imports & PROTOCOL_MODULES)
+
+
+def _rerun(context, modules, run, way: str, frames=None) -> None:
+    """Run the server checks that did not pass once more, played the ``way`` way."""
+    earlier = {cid: r for cid, r in context.results.items() if is_server_check(cid) and r.status != "passed"}
+    if not earlier:
+        return
+    for cid in earlier:
+        del context.results[cid]
+    profile = context.profile
+    if frames:
+        profile.wire_join, profile.wire_message = frames.get("join"), frames.get("message")
+    context.driver, context.only = way, set(earlier)
+    try:
+        run(context, modules)
+    finally:
+        context.driver, context.only = "wire", None
+        profile.wire_join = profile.wire_message = None
+    for cid, old in earlier.items():
+        new = context.results.get(cid)
+        if new is None:
+            context.results[cid] = old
+            continue
+        new.driven_by, new.tried = way, old.tried + [way]
+    _keep_order(context)
+
+
+def _keep_order(context) -> None:
+    from .checks import ORDER
+
+    rank = {cid: i for i, cid in enumerate(ORDER)}
+    context.results = dict(sorted(context.results.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+def _client_shown_by_puppets(context) -> None:
+    """What the student's clients did while they played the users counts for the
+    client checks too (a scrambled protocol the fake server cannot read)."""
+    for cid, shown_by in CLIENT_SHOWN_BY.items():
+        result = context.results.get(cid)
+        proofs = [context.results.get(s) for s in shown_by]
+        proof = next((p for p in proofs if p is not None and p.status == "passed" and p.driven_by == "puppet"), None)
+        if result is None or result.status == "passed" or proof is None:
+            continue
+        context.results[cid] = CheckResult(id=cid, status="passed", title_key=result.title_key,
+                                           message=msg("drive.client_shown", check=proof.id),
+                                           driven_by="puppet", tried=result.tried + ["puppet"])
+
+
+MANUAL_WHY = {"no_client": "manual.no_client", "gui": "manual.gui", "client_broken": "manual.client_broken"}
+
+
+def _mark_manual(context, why_not: str) -> None:
+    for cid, result in context.results.items():
+        if is_server_check(cid) and cid not in ("starts", "threads") and result.status in ("failed", "skipped"):
+            _to_manual(result, msg(MANUAL_WHY[why_not]))
+
+
+def _mark_client_manual(context, toolkit: str) -> None:
+    for cid, result in context.results.items():
+        if not is_server_check(cid) and result.status in ("failed", "skipped"):
+            _to_manual(result, msg("manual.gui_client", toolkit=toolkit))
+
+
+def _to_manual(result: CheckResult, why) -> None:
+    result.status = "manual"
+    result.message, result.hint = why, msg("hint.manual")

@@ -1,0 +1,160 @@
+"""The shape of a student's own wire frames, learnt from one example.
+
+A third of the chats in the course speak a protocol of their own: one JSON
+object per line, a 4-byte length before each frame, ``NICK:alice``, a
+``<SEP>`` between name and text, a NUL at the end, a length padded to 10 or
+64 characters in front.  Text-only scripted users cannot join such a chat.
+
+But the student's client shows us the protocol: we type a nickname and a
+message into it and record what it sends (``clientrun``).  ``learn`` takes
+those bytes and the value we typed and finds what surrounds the value and
+how the frame is delimited; ``FrameShape.render`` then writes any other value
+the same way, so the fast wire clients speak the student's protocol.
+
+Sans-IO: bytes in, bytes out, nothing here touches a socket or a clock.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+# Binary length headers: name -> (size, byte order).
+BINARY_HEADERS = {"u32be": (4, "big"), "u16be": (2, "big"), "u32le": (4, "little"), "u64be": (8, "big")}
+# A decimal length padded with spaces (or zeros) to a fixed width, as tutorials do.
+_DECIMAL_HEADER = re.compile(rb"^(\d+) *")
+MAX_FRAME = 64 * 1024
+NAME_MARK = b"\xff{name}\xff"  # where the sender's nickname stands; 0xff is never UTF-8
+
+
+@dataclass(frozen=True)
+class FrameShape:
+    """``header`` + ``before`` + value + ``after``; the header counts the rest."""
+
+    before: bytes = b""
+    after: bytes = b""
+    header: Optional[str] = None  # a BINARY_HEADERS key, "decimal:N" (width N), or None
+    json_string: bool = False  # the value stands inside a JSON string literal
+
+    def render(self, value: str, name: str = "") -> bytes:
+        """``value`` framed the learnt way, with ``name`` wherever the nickname stood."""
+        frame = b"".join(self._encode(part, name) for part in (self.before, value, self.after))
+        return self._header_for(len(frame)) + frame
+
+    def _encode(self, part, name: str) -> bytes:
+        if isinstance(part, bytes):
+            return part.replace(NAME_MARK, self._encode(name, name)) if name else part
+        return json.dumps(part)[1:-1].encode("ascii") if self.json_string else part.encode("utf-8")
+
+    def _header_for(self, length: int) -> bytes:
+        if self.header is None:
+            return b""
+        if self.header.startswith("decimal:"):
+            width = int(self.header.split(":", 1)[1])
+            return str(length).encode("ascii").ljust(width)
+        size, order = BINARY_HEADERS[self.header]
+        return length.to_bytes(size, order)
+
+    @property
+    def plain(self) -> bool:
+        """Nothing but the value and a line end: what the text users send anyway."""
+        return self.header is None and not self.before and self.after in (b"", b"\n", b"\r\n")
+
+    def describe(self) -> str:
+        """For the report: ``[u32be]{"type": "msg", "text": "…"}``."""
+        head = f"[{self.header}]" if self.header else ""
+        text = (self.before + b"\xe2\x80\xa6" + self.after).replace(NAME_MARK, b"{name}").decode("utf-8", "replace")
+        return head + text.replace("\n", "⏎").replace("\x00", "␀")
+
+
+def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
+    """The shape of the frame in ``sent`` that carries ``value``, or None.
+
+    ``sent`` is what the client sent from just before the value was typed
+    until it fell quiet; it may hold other frames before the one we want
+    (a registration, a keep-alive), never the value twice.  Where ``name``
+    (the nickname) stands around the value, ``render`` puts its own.
+    """
+    if not sent or len(sent) > MAX_FRAME:
+        return None
+    for encoded, json_string in ((value.encode("utf-8"), False), (json.dumps(value)[1:-1].encode("ascii"), True)):
+        at = sent.find(encoded)
+        if at < 0 or sent.find(encoded, at + 1) >= 0:
+            continue
+        start, header = _frame_start(sent, at)
+        end = _frame_end(sent, at + len(encoded), start, header)
+        before, after = sent[start:at], sent[at + len(encoded):end]
+        inside_json = json_string or (before.endswith(b'"') and after.startswith(b'"') and b"{" in before)
+        if name and name != value:
+            for encoded_name in {name.encode("utf-8"), json.dumps(name)[1:-1].encode("ascii")}:
+                before, after = before.replace(encoded_name, NAME_MARK), after.replace(encoded_name, NAME_MARK)
+        return FrameShape(before=before, after=after, header=header, json_string=inside_json)
+    return None
+
+
+def _frame_start(sent: bytes, at: int):
+    """Where the frame holding position ``at`` starts, and its length header.
+
+    A header is believed when the frames it announces tile ``sent`` from its
+    first byte: each header's number is exactly the length of what follows it
+    up to the next header, and one of those frames holds ``at``."""
+    for header in list(BINARY_HEADERS) + ["decimal"]:
+        start = _walk(sent, at, header)
+        if start is not None:
+            return start
+    # No header: the frame starts after the last delimiter before the value.
+    line_start = max(sent.rfind(b"\n", 0, at), sent.rfind(b"\x00", 0, at))
+    return line_start + 1, None
+
+
+def _walk(sent: bytes, at: int, kind: str):
+    position = 0
+    while position < at:
+        parsed = _read_header(sent, position, kind)
+        if parsed is None:
+            return None
+        name, size, length = parsed
+        body = position + size
+        if length == 0 or body + length > len(sent):
+            return None
+        if body <= at < body + length:
+            return body, name
+        position = body + length
+    return None
+
+
+def _read_header(sent: bytes, position: int, kind: str):
+    """(header name, header size, announced length) at ``position``, or None."""
+    if kind in BINARY_HEADERS:
+        size, order = BINARY_HEADERS[kind]
+        if position + size > len(sent):
+            return None
+        return kind, size, int.from_bytes(sent[position:position + size], order)
+    decimal = _DECIMAL_HEADER.match(sent, position)
+    # The width is where the padding ends; a bare number glued to the text
+    # ("5hello") has no fixed width and cannot be told from the text.
+    if decimal is None or decimal.end() - position == len(decimal.group(1)):
+        return None
+    width = decimal.end() - position
+    return f"decimal:{width}", width, int(decimal.group(1))
+
+
+def _header_size(header: str) -> int:
+    if header.startswith("decimal:"):
+        return int(header.split(":", 1)[1])
+    return BINARY_HEADERS[header][0]
+
+
+def _frame_end(sent: bytes, after_value: int, start: int, header: Optional[str]) -> int:
+    if header is not None:  # the header says where the frame ends
+        size = _header_size(header)
+        raw = sent[start - size:start]
+        length = int(raw.split()[0]) if header.startswith("decimal:") else \
+            int.from_bytes(raw, BINARY_HEADERS[header][1])
+        return start + length
+    for delimiter in (b"\n", b"\x00"):
+        end = sent.find(delimiter, after_value)
+        if end >= 0:
+            return end + len(delimiter)
+    return len(sent)

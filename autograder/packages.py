@@ -1,0 +1,72 @@
+"""Packages an instructor allows a submission to import (``--allow-packages``).
+
+Students reach for ``colorama`` or ``termcolor``; the grading environment has
+only the standard library.  The instructor may allow such packages: they are
+pip-installed once into a folder of their own (cached by the set of names),
+readable by the sandbox's unprivileged uid, and put on the child's
+``sys.path`` after the submission's own folder.  Nothing is installed into
+the grader's environment.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable, List
+
+INSTALL_TIMEOUT = 600  # seconds pip may take
+
+
+class PackageError(RuntimeError):
+    """pip could not install what was allowed (a name that does not exist, no network)."""
+
+
+def names_from(text: str) -> List[str]:
+    return sorted({part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()})
+
+
+def cache_root() -> Path:
+    base = os.environ.get("CHATLAB_PACKAGE_CACHE") or os.path.join(tempfile.gettempdir(), "chatlab-packages")
+    return Path(base)
+
+
+def install(names: Iterable[str]) -> Path:
+    """A folder holding ``names`` and what they need; made once per set of names."""
+    names = sorted(set(names))
+    key = hashlib.sha256(",".join(names).encode("utf-8")).hexdigest()[:16]
+    root = cache_root()
+    target = root / key
+    if (target / ".complete").is_file():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
+    staging = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=root))
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "--no-input", "--target", str(staging)] + names
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PackageError(f"pip took longer than {INSTALL_TIMEOUT} s") from error
+    if done.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise PackageError(said[-1] if said else "pip failed")
+    _readable_by_all(staging)
+    (staging / ".complete").write_text(",".join(names), encoding="utf-8")
+    try:
+        os.replace(staging, target)
+    except OSError:  # another grader made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _readable_by_all(folder: Path) -> None:
+    for path, dirs, files in os.walk(folder):
+        os.chmod(path, 0o755)
+        for name in files:
+            os.chmod(os.path.join(path, name), 0o644)

@@ -1,0 +1,74 @@
+"""The shape of a student's own frames, learnt from one example (sans-IO)."""
+import json
+import struct
+
+import pytest
+
+from autograder.frames import FrameShape, learn
+from autograder.protocol import TextStream, normalise
+
+pytestmark = pytest.mark.timeout(30)
+
+JSON_MSG = b'{"type": "msg", "text": "hello-17"}'
+# (what the client sent, the value typed, the nickname, the frame a user "bob" would send for "Привет")
+CASES = [
+    (b'{"type": "hello", "name": "alice"}\n', "alice", "alice", b'{"type": "hello", "name": "bob"}\n'),
+    (b'{"type": "msg", "text": "hello-17"}\n', "hello-17", "alice",
+     b'{"type": "msg", "text": "\\u041f\\u0440\\u0438\\u0432\\u0435\\u0442"}\n'),
+    (struct.pack("!I", len(JSON_MSG)) + JSON_MSG, "hello-17", "alice", None),
+    (struct.pack("!I", 5) + b"alice" + struct.pack("!I", len(JSON_MSG)) + JSON_MSG, "hello-17", "alice", None),
+    (b"NICK:alice\n", "alice", "alice", b"NICK:bob\n"),
+    (b"NICK:alice\nMSG:hello-17\n", "hello-17", "alice", "MSG:Привет\n".encode()),
+    (b"alice\x00", "alice", "alice", b"bob\x00"),
+    (b"alice<SEP>hello-17", "hello-17", "alice", "bob<SEP>Привет".encode()),
+    (b"alice<SEP>/joined", "alice", "alice", b"bob<SEP>/joined"),
+    (b"5         alice", "alice", "alice", b"3         bob"),
+    (b"8" + b" " * 63 + b"hello-17", "hello-17", "alice", None),
+]
+
+
+@pytest.mark.parametrize("sent, value, name, bob", CASES)
+def test_a_learnt_shape_writes_the_example_again(sent, value, name, bob):
+    shape = learn(sent, value, name)
+    again = shape.render(value, name)
+    assert sent.endswith(again)
+    if bob is not None:
+        said = "bob" if value == name else "Привет"
+        assert shape.render(said, "bob") == bob
+
+
+def test_length_headers_count_the_new_value():
+    shape = learn(struct.pack("!I", len(JSON_MSG)) + JSON_MSG, "hello-17", "alice")
+    assert shape.header == "u32be"
+    frame = shape.render("Привет, мир", "bob")
+    assert struct.unpack("!I", frame[:4])[0] == len(frame) - 4
+    assert json.loads(frame[4:])["text"] == "Привет, мир"
+    decimal = learn(b"8" + b" " * 63 + b"hello-17", "hello-17")
+    assert decimal.header == "decimal:64"
+    frame = decimal.render("Привет")
+    assert int(frame[:64]) == len(frame) - 64
+
+
+def test_plain_text_is_recognised_as_plain():
+    assert learn(b"alice\n", "alice").plain
+    assert learn(b"alice", "alice").plain
+    assert not learn(b"NICK:alice\n", "alice").plain
+    assert learn(b"nothing here", "alice") is None
+    assert learn(b"alice and alice", "alice") is None  # ambiguous: never guess
+
+
+def test_the_report_shows_the_shape():
+    assert learn(b'{"from": "alice", "text": "x-1"}\n', "x-1", "alice").describe() == '{"from": "{name}", "text": "…"}⏎'
+    assert FrameShape(header="u32be").describe() == "[u32be]…"
+
+
+def test_json_escapes_read_as_text_at_every_split():
+    data = (json.dumps({"from": "Алиса", "text": "Привет"}) + "\n").encode() + b"tail \\u12"
+    whole = normalise(data.decode())
+    assert '"Алиса"' in whole and whole.endswith("\\u12")
+    for cut in range(len(data) + 1):
+        stream = TextStream()
+        stream.feed(data[:cut])
+        stream.feed(data[cut:])
+        stream.close()
+        assert stream.text == whole, cut

@@ -1,0 +1,71 @@
+"""Chats that speak a protocol of their own get the verdicts a person would give.
+
+``fixtures/protocol/expected.toml`` says, per fixture, how a person starts it
+and what a fair instructor chatting through the student's own client would
+conclude.  The grader must reach the same verdict, say which way it drove
+each check (its text users, the frames learnt from the client, or copies of
+the client itself), and start the programs with the arguments they need.
+"""
+import sys
+
+import pytest
+
+from grading_helpers import FIXTURES, SERVER_CHECKS, run_autograde, statuses
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+PROTOCOL = FIXTURES / "protocol"
+EXPECTED = tomllib.loads((PROTOCOL / "expected.toml").read_text(encoding="utf-8"))
+CLIENT_CHECKS = ["client_connects", "client_handshake", "client_sends", "client_receives", "client_exits"]
+
+pytestmark = pytest.mark.timeout(400)
+
+
+@pytest.fixture(scope="module", params=sorted(EXPECTED))
+def graded(request):
+    name = request.param
+    code, report, output = run_autograde(PROTOCOL / name, timeout=360)
+    assert code == 0 and report is not None, output
+    return name, EXPECTED[name], report, output
+
+
+def test_verdicts_are_a_persons(graded):
+    name, spec, report, output = graded
+    fair = spec["fair"]
+    manual = set(spec.get("graded_manual", fair.get("manual", [])))
+    absent = set(fair.get("not_applicable", [])) | ({"drop_survival", "idle_after_leave"} if name.startswith("udp") else set())
+    wanted = {check: "passed" for check in SERVER_CHECKS + CLIENT_CHECKS if check not in absent}
+    wanted.update({check: "failed" for check in fair.get("failed", [])})
+    wanted.update({check: "manual" for check in manual})
+    assert statuses(report) == wanted, output
+
+
+def test_the_way_each_check_was_driven_is_reported(graded):
+    name, spec, report, output = graded
+    for check in report["checks"]:
+        assert check["driven_by"] in ("wire", "learned", "puppet"), check
+        assert check["tried"][0] == "wire" and check["tried"][-1] == check["driven_by"], check
+    plain = name.startswith(("role_", "package_"))
+    driven = {check["driven_by"] for check in report["checks"] if check["status"] == "passed"}
+    if plain:  # text protocols: the grader's own users, one pass, nothing else tried
+        assert driven == {"wire"} and report["detected"].get("drivers", {}).get("ways") in (None, ["wire"]), output
+    elif name != "gui_client":
+        assert driven - {"wire"}, output  # the wire users alone could not have judged it
+
+
+def test_programs_are_started_as_a_person_would(graded):
+    name, spec, report, output = graded
+    assert report["files"] == spec["launch"], output
+
+
+def test_a_manual_check_costs_no_points_and_says_why(graded):
+    name, spec, report, output = graded
+    for check in report["checks"]:
+        if check["status"] == "manual":
+            assert check["points"] == 0 and check["message"] and check["hint"], check
+    if any(check["status"] == "manual" for check in report["checks"]):
+        assert "review" in output.lower(), output
+        assert report["review"] == [c["id"] for c in report["checks"] if c["status"] == "manual"]
