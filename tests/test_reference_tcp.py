@@ -113,7 +113,7 @@ def test_a_user_who_never_reads_does_not_slow_the_others(connect, capsys):
     sender.start()
     received = 0
     carol_dropped = False
-    deadline = started + 60
+    deadline = started + 15  # the bar; measured: well under 1 s
     while received < count:
         line = bob.expect(lambda line: True, timeout=max(0.1, deadline - time.monotonic()))
         if line == "* carol left the chat":
@@ -126,7 +126,7 @@ def test_a_user_who_never_reads_does_not_slow_the_others(connect, capsys):
     with capsys.disabled():
         print(f"\n[slow consumer] {count} messages reached the reader in {elapsed:.2f} s "
               f"(non-reading user dropped: {carol_dropped})")
-    assert elapsed < 60
+    assert elapsed < 15
     # The chat still works afterwards.
     bob.send_line("still here")
     alice.expect("bob: still here")
