@@ -40,11 +40,11 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import psutil
 
-from . import containment, discover
+from . import containment, discover, extract, static
 from .i18n import translate
 from .results import Msg, Report, msg
 from .sandbox import SKIP_DIRS, Limits
@@ -57,7 +57,8 @@ MAX_CLASS_BYTES = 2 * 1024**3
 IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
 FINAL_SWEEP_SECONDS = 20.0
-STATUSES = ("graded", "ungradable", "error", "timeout")
+STATUSES = ("graded", "ungradable", "error", "timeout", "not_found")
+MAX_NESTING = 3  # zips inside zips (Moodle: the student's outer.zip holding inner.zip), levels unpacked
 
 
 # --- one submission or a class? --------------------------------------------------
@@ -70,8 +71,13 @@ def is_class(path: Path) -> bool:
         return False
     if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False
-    folders, zips = [], []
+    from .export import moodle
+
+    folders, zips, documents = [], [], []
     for child in _children(path):
+        submission_like = child.is_dir() or child.suffix.lower() == ".zip" or is_loose_document(child)
+        if submission_like and moodle.identity(child.name):
+            return True  # Moodle's "Download all submissions"
         if child.is_dir():
             if discover.python_files(child):
                 folders.append(child)
@@ -79,10 +85,18 @@ def is_class(path: Path) -> bool:
                 zips.append(child)
         elif child.suffix.lower() == ".zip":
             zips.append(child)
+        elif is_loose_document(child):
+            documents.append(child)
     if zips:
         return True
     servers = [f for f in folders if discover.find(f).server is not None]
-    return len(folders) >= 3 or len(servers) >= 2
+    reports = [d for d in documents if extract.extract(d).server is not None]
+    return len(folders) + len(reports) >= 3 or len(servers) + len(reports) >= 2
+
+
+def is_loose_document(path: Path) -> bool:
+    """A report or notebook lying in a class folder: a submission (a README is the instructor's)."""
+    return extract.is_document(path) and path.stem.lower() != "readme"
 
 
 def _names_look_like_class(names: List[str]) -> bool:
@@ -91,6 +105,10 @@ def _names_look_like_class(names: List[str]) -> bool:
     if any(len(p) == 1 and p[0].lower().endswith(".py") for p in parts):
         return False
     if any(p[-1].lower().endswith(".zip") for p in parts):
+        return True
+    from .export import moodle
+
+    if any(moodle.identity(p[0]) for p in parts):
         return True
     tops: Dict[str, List[str]] = {}
     for p in parts:
@@ -190,6 +208,49 @@ def safe_extract(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSI
     return content_root(target)
 
 
+def extract_submission(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> Path:
+    """``safe_extract``, then the zips inside it while it has no Python files yet.
+
+    Moodle gives ``Full Name_12345_assignsubmission_file_/outer.zip`` and
+    students zip their zip.  Each inner zip goes into a folder beside it (in
+    our copy), under the same caps on bytes and files as the outer one, at
+    most ``MAX_NESTING`` levels down.
+    """
+    folder = safe_extract(archive_path, target, max_bytes)
+    for depth in range(MAX_NESTING + 1):
+        if discover.python_files(folder):
+            return folder
+        inner = sorted(p for p in target.rglob("*.zip") if p.is_file() and not p.is_symlink())
+        if not inner:
+            return folder
+        if depth == MAX_NESTING:
+            raise UnsafeArchive(f"zips nested more than {MAX_NESTING} deep")
+        for zipped in inner:
+            used, count = _tree_size(target)
+            if count > MAX_MEMBERS or used >= max_bytes:
+                raise UnsafeArchive(f"more than {MAX_MEMBERS} files or {max_bytes // 1024**2} MB when unpacked")
+            destination = zipped.with_suffix("")
+            while destination.exists():
+                destination = destination.with_name(destination.name + "_")
+            try:
+                safe_extract(zipped, destination, max_bytes - used)
+            except UnsafeArchive as error:
+                raise UnsafeArchive(f"{zipped.name}: {error}") from None
+            zipped.unlink()
+        folder = content_root(target)
+    return folder
+
+
+def _tree_size(folder: Path) -> tuple:
+    """(bytes, files) under ``folder``."""
+    total = count = 0
+    for here, _, files in os.walk(folder):
+        for name in files:
+            total += os.lstat(os.path.join(here, name)).st_size
+            count += 1
+    return total, count
+
+
 def content_root(folder: Path) -> Path:
     """Descend through folders that hold nothing but one folder."""
     while True:
@@ -205,8 +266,10 @@ def content_root(folder: Path) -> Path:
 @dataclass
 class Entry:
     name: str
-    folder: Optional[Path]  # what the grader reads (an original, or an extracted copy)
+    folder: Optional[Path]  # what the grader reads: a folder or a document (an original, or an extracted copy)
     problem: Optional[Msg] = None  # why it cannot be graded at all (a bad zip)
+    problem_status: str = "ungradable"  # the row's status when there is a problem
+    meta: Dict[str, Any] = field(default_factory=dict)  # who it is: Moodle name and id, course group and task
 
 
 @dataclass
@@ -215,6 +278,7 @@ class Row:
     status: str  # one of STATUSES
     report: dict
     seconds: float = 0.0
+    meta: Dict[str, Any] = field(default_factory=dict)  # as the entry's
 
     @property
     def score(self) -> float:
@@ -234,25 +298,26 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
     path = Path(path)
     if path.is_file():
         path = safe_extract(path, scratch / "class", MAX_CLASS_BYTES)
+    from .export import moodle
+
     entries: List[Entry] = []
     names: set = set()
     for child in _children(path):
-        if child.is_file() and child.suffix.lower() != ".zip":
+        document = child.is_file() and is_loose_document(child)
+        if child.is_file() and child.suffix.lower() != ".zip" and not document:
             continue
         name = unique(safe_name(child.stem if child.is_file() else child.name), names)
-        archive = child if child.is_file() else None
+        meta = moodle.identity(child.name) or {}
+        archive = child if child.is_file() and not document else None
         if child.is_dir() and not discover.python_files(child):
             archive = next((p for p in sorted(child.iterdir()) if p.is_file() and p.suffix.lower() == ".zip"), None)
-            if archive is None:
-                entries.append(Entry(name, child))
-                continue
         if archive is None:
-            entries.append(Entry(name, child))
+            entries.append(Entry(name, child, meta=meta))
             continue
         try:
-            entries.append(Entry(name, safe_extract(archive, scratch / "submissions" / name)))
+            entries.append(Entry(name, extract_submission(archive, scratch / "submissions" / name), meta=meta))
         except UnsafeArchive as error:
-            entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=str(error))))
+            entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=str(error)), meta=meta))
     return entries
 
 
@@ -280,7 +345,7 @@ def opened(path: Path) -> Iterator[Path]:
     scratch = Path(tempfile.mkdtemp(prefix="chatlab-zip-"))
     try:
         try:
-            folder = safe_extract(path, scratch / safe_name(path.stem))
+            folder = extract_submission(path, scratch / safe_name(path.stem))
         except UnsafeArchive:
             folder = path  # discovery says what is wrong with it
         yield folder
@@ -350,6 +415,7 @@ class Batch:
                 except Exception as error:  # ours, never the student's: the batch goes on
                     row = self.error_row(self.entries[index].name, "error",
                                          msg("error.batch.crashed", detail=repr(error)[:300]), 0.0)
+                    row.meta = dict(self.entries[index].meta)
                 rows[index] = row
                 self.on_done(row)
         # A last sweep of every uid the class used: an escapee that was still being
@@ -369,17 +435,18 @@ class Batch:
 
     def grade_entry(self, entry: Entry) -> Row:
         if entry.problem is not None or entry.folder is None:
-            row = self.error_row(entry.name, "ungradable", entry.problem or msg("error.no_python", found="—"), 0.0)
-            self.write(row)
-            return row
-        uid = self.uids.get()
-        self.on_start(entry)
-        started = time.monotonic()
-        try:
-            row = self.run_grader(entry, uid, started)
-        finally:
-            containment.sweep(uid)
-            self.uids.put(uid)
+            row = self.error_row(entry.name, entry.problem_status, entry.problem or msg("error.no_python", found="—"),
+                                 0.0)
+        else:
+            uid = self.uids.get()
+            self.on_start(entry)
+            started = time.monotonic()
+            try:
+                row = self.run_grader(entry, uid, started)
+            finally:
+                containment.sweep(uid)
+                self.uids.put(uid)
+        row.meta = dict(entry.meta)
         self.write(row)
         return row
 
@@ -476,35 +543,101 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def grade_class(path: Path, *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
-                rubric_path: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, console=None,
-                command: Callable = worker_command, reap_orphans: bool = False) -> ClassResult:
-    """Grade every submission under ``path``; write ``out`` if given."""
-    from .export import gradebook
-    from .report import summary as summary_module
-
+def grade_class(path: Path, *, out: Optional[Path] = None, lang: str = "en", **options) -> ClassResult:
+    """Grade every submission under ``path``; write ``out`` if given; ``options`` as ``grade_entries``."""
     started = time.monotonic()
     path = Path(path).resolve()
-    if out is not None:
-        out = Path(out).resolve()
-        if out == path or path in out.parents:
-            raise ValueError(translate("ui.batch.out_inside", lang, {"out": str(out), "path": str(path)}))
-        out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(path, out, lang)
     scratch = Path(tempfile.mkdtemp(prefix="chatlab-batch-"))
     try:
         try:
             entries = collect(path, scratch)
         except UnsafeArchive as error:
             entries = [Entry(safe_name(path.stem), None, msg("error.batch.zip", file=path.name, detail=str(error)))]
-        with summary_module.LiveProgress(len(entries), lang, console) as live:
-            batch = Batch(entries, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
-                          timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done,
-                          reap_orphans=reap_orphans)
-            rows = batch.run()
+        return grade_entries(entries, out=out, lang=lang, started=started, **options)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def prepare_out(path: Path, out: Optional[Path], lang: str) -> Optional[Path]:
+    """``out`` made absolute and created; refused inside the submissions, which are never written to."""
+    if out is None:
+        return None
+    out = Path(out).resolve()
+    if out == path or path in out.parents:
+        raise ValueError(translate("ui.batch.out_inside", lang, {"out": str(out), "path": str(path)}))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
+                  rubric_path: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, console=None,
+                  command: Callable = worker_command, reap_orphans: bool = False,
+                  started: Optional[float] = None) -> ClassResult:
+    """Grade ``entries`` in parallel, a grader each; the summary (with similar code) and the class files.
+
+    The entries' folders must still exist when this returns: the similarity
+    of the class is read from them after grading.
+    """
+    from .export import gradebook
+    from .report import summary as summary_module
+
+    started = time.monotonic() if started is None else started
+    with summary_module.LiveProgress(len(entries), lang, console) as live:
+        batch = Batch(entries, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
+                      timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done,
+                      reap_orphans=reap_orphans)
+        rows = batch.run()
+    similar = similar_submissions(entries)
     result = ClassResult(rows, out, time.monotonic() - started)
-    result.summary = summary_module.summarize(rows, lang, result.duration)
+    result.summary = summary_module.summarize(rows, lang, result.duration, similar=similar)
     if out is not None:
         gradebook.write_all(out, rows, result.summary, lang)
     return result
+
+
+# --- code that is unusually alike -----------------------------------------------------------
+
+SIMILARITY_THRESHOLD = 0.6
+MAX_SIMILAR_PAIRS = 20
+MAX_SOURCE_BYTES = 1024**2
+STARTERS = Path(__file__).resolve().parent.parent / "labs" / "chat" / "starter"
+
+
+def similar_submissions(entries: List[Entry]) -> list:
+    """Pairs of submissions whose server and client code are unusually alike (``similarity.Pair``).
+
+    A signal for the instructor, never a penalty: nothing here touches a score.
+    The starter files every student was given are not evidence.
+    """
+    from . import similarity
+
+    sources = {}
+    for entry in entries:
+        if entry.folder is not None:
+            code = submission_code(entry.folder)
+            if code.strip():
+                sources[entry.name] = code
+    starters = [_read_capped(p) for p in sorted(STARTERS.rglob("*.py"))] if STARTERS.is_dir() else []
+    return similarity.similar_pairs(sources, SIMILARITY_THRESHOLD, boilerplate=starters)[:MAX_SIMILAR_PAIRS]
+
+
+def submission_code(path: Path) -> str:
+    """The server's and the client's source, as the grader finds them (from a document: as extracted)."""
+    try:
+        document = extract.find_document(path)
+        if document is not None:
+            extraction = extract.extract(document)
+            return "\n".join(part.source() for part in (extraction.server, extraction.client) if part)
+        if not path.is_dir():
+            return ""
+        found = discover.find(path)
+        files = dict.fromkeys(p for p in (found.server, found.client) if p)
+        return "\n".join(_read_capped(p) for p in files)
+    except Exception:  # noqa: BLE001 - a signal must never cost the class its gradebook
+        return ""  # unreadable: grading has said why; there is nothing to compare
+
+
+def _read_capped(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return static.decode_student_text(handle.read(MAX_SOURCE_BYTES))

@@ -29,6 +29,9 @@ def parser() -> argparse.ArgumentParser:
     kind = p.add_mutually_exclusive_group()
     kind.add_argument("--batch", action="store_true", help="PATH is a class: grade every submission in it")
     kind.add_argument("--single", action="store_true", help="PATH is one submission, whatever it looks like")
+    kind.add_argument("--course", action="store_true",
+                      help="PATH is a course repository (students/<group>/<name>/... or students/<name>/...): "
+                           "find each student's chat task and grade it, a row per student")
     p.add_argument("--jobs", type=int, metavar="N", help="class: submissions graded at once (default: CPU count)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="class: write per-submission reports, gradebook.csv, junit.xml and the summary to DIR")
@@ -76,13 +79,14 @@ def export_main(argv: List[str]) -> int:
 def batch_main(args: argparse.Namespace, lang: str) -> int:
     from rich.console import Console
 
-    from . import batch
+    from . import batch, course
     from .report import summary
 
     console = Console()
+    grade = course.grade_course if args.course else batch.grade_class
     try:
-        result = batch.grade_class(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
-                                   timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True)
+        result = grade(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
+                       timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True)
     except ValueError as error:
         parser().error(str(error))
     summary.render_console(result.summary, console)
@@ -133,7 +137,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if args.allow_packages:
         os.environ[ALLOW_PACKAGES_ENV] = args.allow_packages  # the class's graders inherit it
-    if args.batch or (not args.single and batch.is_class(args.path)):
+    if args.course or args.batch or (not args.single and batch.is_class(args.path)):
         return batch_main(args, lang)
     if argv is None:
         containment.isolate(raw)  # returns unless this run can move into namespaces of its own

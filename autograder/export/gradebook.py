@@ -17,6 +17,8 @@ from typing import List
 from ..report import summary as summary_module
 
 BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds"]
+# Who a row is, when known: Moodle's name and participant id, a course's group, student and task folder.
+META_COLUMNS = ["group", "student", "participant", "task_path", "task_status", "candidates"]
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -26,6 +28,9 @@ def write_all(out: Path, rows, summary: dict, lang: str) -> None:
     (out / "junit.xml").write_bytes(junit_xml(rows))
     (out / "summary.md").write_text(summary_module.render_markdown(summary), encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    from . import moodle
+
+    moodle.write(out, rows, lang)
 
 
 def check_columns(rows) -> List[str]:
@@ -40,16 +45,24 @@ def check_columns(rows) -> List[str]:
 def gradebook_csv(rows) -> str:
     """UTF-8 with a BOM when written (Excel opens Cyrillic names right)."""
     checks = check_columns(rows)
+    metas = [getattr(row, "meta", {}) for row in rows]
+    known = [c for c in META_COLUMNS if any(c in meta for meta in metas)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(BASE_COLUMNS + checks)
+    writer.writerow(BASE_COLUMNS + known + checks)
     for row in rows:
         report = row.report
         points = {c["id"]: c["points"] for c in report.get("checks", [])}
         writer.writerow([cell(row.name), report.get("variant") or "", report.get("score") or 0.0,
                          report.get("max_score") or 0.0, row.status, cell(report.get("error") or ""),
-                         " ".join(report.get("review") or []), round(row.seconds, 1)] + [points.get(c, "") for c in checks])
+                         " ".join(report.get("review") or []), round(row.seconds, 1)]
+                        + [meta_cell(getattr(row, "meta", {}).get(c, "")) for c in known]
+                        + [points.get(c, "") for c in checks])
     return buffer.getvalue()
+
+
+def meta_cell(value) -> str:
+    return cell("; ".join(value) if isinstance(value, (list, tuple)) else value)
 
 
 def cell(text: str) -> str:

@@ -6,6 +6,7 @@ most often failed, the submissions that could not be graded and why);
 """
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from typing import Dict, Optional
@@ -18,7 +19,9 @@ from rich.text import Text
 from ..i18n import translate
 
 BUCKETS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100)]
-MARKS = {"graded": ("✔", "green"), "ungradable": ("✘", "red"), "error": ("!", "magenta"), "timeout": ("⧗", "magenta")}
+MARKS = {"graded": ("✔", "green"), "ungradable": ("✘", "red"), "error": ("!", "magenta"), "timeout": ("⧗", "magenta"),
+         "not_found": ("∅", "yellow")}
+FRAGMENT_LINES = 12  # of the shared code shown for a similar pair
 
 
 class LiveProgress:
@@ -70,7 +73,8 @@ class LiveProgress:
         self.progress.update(self.task, advance=1, description=self._description())
 
 
-def summarize(rows, lang: str, duration: float = 0.0) -> dict:
+def summarize(rows, lang: str, duration: float = 0.0, similar=()) -> dict:
+    """The class as data; ``similar``: ``similarity.Pair`` values (a signal, not a penalty)."""
     scores = [row.score for row in rows if row.status == "graded"]
     distribution = []
     for low, high in BUCKETS:
@@ -93,9 +97,29 @@ def summarize(rows, lang: str, duration: float = 0.0) -> dict:
         "most_failed": [{"id": cid, "title": titles[cid], "count": count} for cid, count in failed.most_common(8)],
         "not_graded": [{"name": r.name, "status": r.status, "reason": r.report.get("error") or ""}
                        for r in rows if r.status != "graded"],
+        "similar": [{**pair.as_dict(), "fragment": _clip(pair.fragment), "message": pair.message().text(lang)}
+                    for pair in similar],
+        "course": course_summary(rows),
         "duration": round(duration, 1),
         "lang": lang,
     }
+
+
+def course_summary(rows) -> Optional[dict]:
+    """Course runs: how many students' tasks were found, which were ambiguous (with the candidates)."""
+    metas = [(row.name, getattr(row, "meta", {})) for row in rows]
+    if not any("task_status" in meta for _, meta in metas):
+        return None
+    statuses = Counter(meta.get("task_status") for _, meta in metas)
+    return {"students": len(metas), "found": statuses["found"] + statuses["ambiguous"],
+            "ambiguous": [{"name": name, "graded": meta.get("task_path", ""), "candidates": meta.get("candidates", [])}
+                          for name, meta in metas if meta.get("task_status") == "ambiguous"],
+            "not_found": [name for name, meta in metas if meta.get("task_status") == "not_found"]}
+
+
+def _clip(text: str) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[:FRAGMENT_LINES] + (["…"] if len(lines) > FRAGMENT_LINES else []))
 
 
 def render_console(summary: dict, console: Optional[Console] = None) -> None:
@@ -121,6 +145,16 @@ def render_console(summary: dict, console: Optional[Console] = None) -> None:
         console.print(Text(t("ui.summary.not_graded"), style="bold"))
         for item in summary["not_graded"]:
             console.print(f"  {item['name']}: {status_word(item['status'], lang)} — {item['reason']}")
+    if summary.get("course"):
+        counts, ambiguous = _course_lines(summary["course"], lang)
+        console.print(Text(counts, style="bold"))
+        for name, text in ambiguous:
+            console.print(Text(f"  {name}: {text}"))
+    if summary.get("similar"):
+        console.print(Text(t("ui.summary.similar"), style="bold"))
+        for item in summary["similar"]:
+            console.print(Text(f"  {item['message']}"))
+            console.print(Text("\n".join("      " + line for line in item["fragment"].splitlines()), style="dim"))
 
 
 def render_markdown(summary: dict) -> str:
@@ -138,7 +172,28 @@ def render_markdown(summary: dict) -> str:
     lines += ["", f"## {t('ui.summary.not_graded')}", ""]
     lines += [f"- **{_md(item['name'])}**: {status_word(item['status'], lang)} — {_md(item['reason'])}"
               for item in summary["not_graded"]] or [f"- {t('ui.none')}"]
+    if summary.get("course"):
+        counts, ambiguous = _course_lines(summary["course"], lang)
+        lines += ["", f"## {t('ui.course.title')}", "", counts, ""]
+        lines += [f"- **{_md(name)}**: {_md(text)}" for name, text in ambiguous]
+    lines += ["", f"## {t('ui.summary.similar')}", ""]
+    for item in summary.get("similar", []):
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", item["fragment"])), default=0))
+        lines += [f"- {_md(item['message'])}", "", f"  {fence}python"]
+        lines += [f"  {line}" for line in item["fragment"].splitlines()] + [f"  {fence}", ""]
+    if not summary.get("similar"):
+        lines += [f"- {t('ui.none')}"]
     return "\n".join(lines) + "\n"
+
+
+def _course_lines(course: dict, lang: str):
+    """The counts line, and (student, "several candidates …") for each ambiguous one."""
+    counts = translate("ui.course.counts", lang, {"students": course["students"], "found": course["found"],
+                                                  "ambiguous": len(course["ambiguous"]),
+                                                  "not_found": len(course["not_found"])})
+    return counts, [(item["name"], translate("ui.course.ambiguous", lang,
+                                             {"candidates": "; ".join(item["candidates"]), "graded": item["graded"]}))
+                    for item in course["ambiguous"]]
 
 
 def status_word(status: str, lang: str) -> str:
