@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -98,9 +99,17 @@ def as_utf8(source: bytes) -> bytes:
     except UnicodeDecodeError:
         pass
     try:
-        return source.decode("cp1251").encode("utf-8")
+        text = source.decode("cp1251")
     except UnicodeDecodeError:
         return source
+    # A "# -*- coding: cp1251 -*-" line would make Python read the UTF-8 copy as cp1251 again.
+    lines = text.split("\n", 2)
+    for number in range(min(2, len(lines))):
+        lines[number] = _CODING.sub(r"\g<1>utf-8", lines[number])
+    return "\n".join(lines).encode("utf-8")
+
+
+_CODING = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+")
 
 
 class CappedText:

@@ -89,3 +89,13 @@ def test_another_rubric_changes_the_threading_factor_everywhere(tmp_path):
     assert code == 0, output
     assert report["threading_factor"] == 0.25
     assert "score multiplied by 0.25" in output
+
+
+def test_a_cp1251_coding_line_is_rewritten_in_the_copy():
+    # Left as it was, Python would read the UTF-8 copy as cp1251: "Порт" would become "РџРѕСЂС‚".
+    from autograder.sandbox import as_utf8
+
+    source = '# -*- coding: cp1251 -*-\nport = input("Порт: ")\n'.encode("cp1251")
+    copy = as_utf8(source).decode("utf-8")
+    assert copy.splitlines()[0] == "# -*- coding: utf-8 -*-" and '"Порт: "' in copy
+    assert as_utf8(b"# coding: utf-8\nprint(1)\n") == b"# coding: utf-8\nprint(1)\n"
