@@ -65,16 +65,17 @@ def drive(context, modules: List[str], run: Callable[..., None]) -> None:
     if session is not None and context.transport == "tcp" and session.own_protocol:
         reasons["learned"] = "own_frames"
         _rerun(context, modules, run, "learned", frames=session.frames)
+    toolkit = gui_toolkit(context.client_file)
     if _wire_cannot_join(context):
-        why_not = _why_no_puppets(context, session)
+        why_not = _why_no_puppets(context, session, toolkit)
         if why_not is None:
             reasons["puppet"] = "wire_cannot_join"
             _rerun(context, modules, run, "puppet")
             _client_shown_by_puppets(context)
         elif _own_protocol(context, session):
             _mark_manual(context, why_not)
-    if context.client_file is not None and gui_toolkit(context.client_file):
-        _mark_client_manual(context, gui_toolkit(context.client_file))
+    if toolkit:
+        _mark_client_manual(context, toolkit)
     context.profile_extra["drivers"] = {"ways": ["wire"] + list(reasons), "why": reasons}
 
 
@@ -94,10 +95,9 @@ def _wire_cannot_join(context) -> bool:
     return broadcast is not None and broadcast.status == "failed" and broadcast.facts.get("delivered") == 0
 
 
-def _why_no_puppets(context, session) -> Optional[str]:
+def _why_no_puppets(context, session, toolkit: Optional[str]) -> Optional[str]:
     if context.client_file is None:
         return "no_client"
-    toolkit = gui_toolkit(context.client_file)
     if toolkit:
         return "gui"
     if session is None or session.outcomes.get("connects") is not None:

@@ -82,8 +82,9 @@ def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
         at = sent.find(encoded)
         if at < 0 or sent.find(encoded, at + 1) >= 0:
             continue
-        start, header = _frame_start(sent, at)
-        end = _frame_end(sent, at + len(encoded), start, header)
+        start, end, header = _frame_start(sent, at)
+        if end is None:
+            end = _delimited_end(sent, at + len(encoded))
         before, after = sent[start:at], sent[at + len(encoded):end]
         inside_json = json_string or (before.endswith(b'"') and after.startswith(b'"') and b"{" in before)
         if name and name != value:
@@ -94,7 +95,8 @@ def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
 
 
 def _frame_start(sent: bytes, at: int):
-    """Where the frame holding position ``at`` starts, and its length header.
+    """Where the frame holding position ``at`` starts, where it ends if a
+    length header says so (else None), and that header.
 
     A header is believed when the frames it announces tile ``sent`` from its
     first byte: each header's number is exactly the length of what follows it
@@ -105,7 +107,7 @@ def _frame_start(sent: bytes, at: int):
             return start
     # No header: the frame starts after the last delimiter before the value.
     line_start = max(sent.rfind(b"\n", 0, at), sent.rfind(b"\x00", 0, at))
-    return line_start + 1, None
+    return line_start + 1, None, None
 
 
 def _walk(sent: bytes, at: int, kind: str):
@@ -119,7 +121,7 @@ def _walk(sent: bytes, at: int, kind: str):
         if length == 0 or body + length > len(sent):
             return None
         if body <= at < body + length:
-            return body, name
+            return body, body + length, name
         position = body + length
     return None
 
@@ -140,19 +142,8 @@ def _read_header(sent: bytes, position: int, kind: str):
     return f"decimal:{width}", width, int(decimal.group(1))
 
 
-def _header_size(header: str) -> int:
-    if header.startswith("decimal:"):
-        return int(header.split(":", 1)[1])
-    return BINARY_HEADERS[header][0]
-
-
-def _frame_end(sent: bytes, after_value: int, start: int, header: Optional[str]) -> int:
-    if header is not None:  # the header says where the frame ends
-        size = _header_size(header)
-        raw = sent[start - size:start]
-        length = int(raw.split()[0]) if header.startswith("decimal:") else \
-            int.from_bytes(raw, BINARY_HEADERS[header][1])
-        return start + length
+def _delimited_end(sent: bytes, after_value: int) -> int:
+    """A frame with no length header ends with its newline or NUL, or with what was sent."""
     for delimiter in (b"\n", b"\x00"):
         end = sent.find(delimiter, after_value)
         if end >= 0:

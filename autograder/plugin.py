@@ -44,6 +44,7 @@ class GradingContext:
     driver: str = "wire"  # who plays the users of the scenarios (drivers.WAYS)
     only: Optional[set] = None  # run just these checks (a second pass, another way)
     client_run: Optional[object] = None  # one session of the student's client, shared
+    _puppets: Optional[object] = None  # how to start copies of the client (puppet.PuppetLauncher), made once
     _client_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client_session(self):
@@ -86,9 +87,11 @@ class GradingContext:
         from .puppet import PuppetLauncher, PuppetUser, quit_command
         from .static import read_source
 
-        launcher = PuppetLauncher(self.client_file, self.workdir, self.limits, self.children,
-                                  argv=list(self.client_argv), quit_word=quit_command(read_source(self.client_file)))
-        return partial(PuppetUser, launcher=launcher)
+        if self._puppets is None:
+            self._puppets = PuppetLauncher(self.client_file, self.workdir, self.limits, self.children,
+                                           argv=list(self.client_argv),
+                                           quit_word=quit_command(read_source(self.client_file)))
+        return partial(PuppetUser, launcher=self._puppets)
 
     def status(self, check_id: str) -> Optional[str]:
         result = self.results.get(check_id)

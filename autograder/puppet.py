@@ -232,8 +232,7 @@ class PuppetUser(ScriptedUser):
         if self.client is None:
             return
         self.room.transcript.add(self.name, "note", "the client is killed")
-        self._leaving = True
-        self.client.stop()
+        self.dispose()
 
     def dispose(self) -> None:
         if self.client is not None:

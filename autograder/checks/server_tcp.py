@@ -88,9 +88,9 @@ def check_broadcast_reaches_everyone(room, grading):
         profile.echo = users[0].find(first) is not None
         # Lines if a line break ends the message before the next one begins
         # (after the text may come more of the frame: `"}` of a JSON object).
-        received = users[1].text[users[1].find(first).end:]
+        first_end = users[1].find(first).end
         following = users[1].find(said["carol"])
-        gap = received[:following.start - users[1].find(first).end] if following else received[:64]
+        gap = users[1].text[first_end:following.start if following else first_end + 64]
         profile.framing = "lines" if "\n" in gap else "raw"
     if missing:
         echoed = any(sender.find(said[sender.name]) for sender in users)
