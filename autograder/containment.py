@@ -336,8 +336,57 @@ def free_uid(exclude: Sequence[int] = ()) -> Optional[int]:
         try:
             pwd.getpwuid(uid)
         except KeyError:
-            return uid
+            if reserve_uid(uid):
+                return uid
     return None
+
+
+_reserved: Dict[int, int] = {}  # uid -> the descriptor whose lock claims it, held for our whole life
+
+
+def reserve_uid(uid: int) -> bool:
+    """Claim ``uid`` against every other grader on this machine.
+
+    "No process has it" is not enough: two classes graded at once would both
+    pick a uid before either started a process on it, and each one's sweep
+    would kill the other's students.  An exclusive ``flock`` on a file named
+    after the uid, in a folder only we may write, is the claim; the kernel lets
+    go of it when we exit, however we exit.
+    """
+    if uid in _reserved:
+        return True
+    folder = _reservation_folder()
+    if folder is None:
+        return True  # nowhere safe to keep claims: process-free is the best we know
+    import fcntl
+
+    try:
+        fd = os.open(folder / str(uid), os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _reserved[uid] = fd
+    return True
+
+
+def _reservation_folder() -> Optional[Path]:
+    """``<tmp>/chatlab-uid-claims``, made by us; refused if anyone else could write in it."""
+    if not POSIX:
+        return None
+    folder = Path(tempfile.gettempdir()) / "chatlab-uid-claims"
+    with contextlib.suppress(FileExistsError, OSError):
+        folder.mkdir(mode=0o755)
+    try:
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        return None
+    return folder
 
 
 def uid_range() -> tuple:

@@ -20,8 +20,18 @@ import psutil
 
 from grading_helpers import ROOT
 
-PRIVATE_UIDS = (65100, 65199)
-MARKER = "chatlab-hostile"
+
+def _worker_number() -> int:
+    """0 outside xdist, else N of ``gwN``: each worker watches uids of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+# Tests on other workers grade at the same time; "nothing survived" and "nothing
+# left" must not see their students, so each worker has its own range and marker
+# (not a scheduling group: pytest-xdist's loadgroup has broken before).
+PRIVATE_UIDS = (65000 + 100 * _worker_number(), 65099 + 100 * _worker_number())
+MARKER = f"chatlab-hostile-w{_worker_number()}"
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
 
 
