@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
 import re
 import shutil
 import sys
@@ -295,3 +297,26 @@ def test_a_grader_over_its_time_is_killed_with_all_it_started(tmp_path):
     first, last = PRIVATE_UIDS
     uids = [int(m.group(1)) for m in (re.match(r"chatlab-run-(\d+)-", p.name) for p in Path("/tmp").iterdir()) if m]
     assert not [uid for uid in uids if first <= uid <= last]  # the harness copy of a killed grader is gone too
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(os.name != "posix", reason="uid claims are POSIX flocks")
+def test_two_graders_on_one_machine_never_share_a_uid():
+    # Another process (another class being graded) claims uids; ours must not get them.
+    from autograder import containment
+
+    first = PRIVATE_UIDS[1] - 9
+    claim = ("import sys, time; from autograder import containment as c; "
+             f"ok = [c.reserve_uid(u) for u in range({first}, {first + 5})]; print(all(ok), flush=True); "
+             "time.sleep(60)")
+    other = subprocess.Popen([sys.executable, "-c", claim], stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+    try:
+        assert other.stdout.readline().strip() == "True"
+        env = {**os.environ, containment.UID_RANGE_ENV: f"{first}-{first + 9}"}
+        chosen = subprocess.run([sys.executable, "-c", "from autograder import containment as c; "
+                                 "print(*c.free_uids(10))"], capture_output=True, text=True, env=env,
+                                cwd=str(ROOT), timeout=50).stdout.split()
+        assert sorted(map(int, chosen)) == list(range(first + 5, first + 10))
+    finally:
+        other.kill()
+        other.wait()
