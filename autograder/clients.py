@@ -24,12 +24,17 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
-from .protocol import TextStream, count_occurrences, find_message, mentions, visible_bytes
+from .protocol import TextStream, count_occurrences, find_message, has_name, mentions, visible_bytes
 from .results import CheckFailed, msg
 from .waiting import wait_until
 
 # Timings in seconds; generous enough for a busy two-core machine.
 CONNECT_TIMEOUT = 5.0
+# A crowd arriving at once may find a small listen() backlog full: Linux then drops
+# the SYN and retries it after 1, 3, 7 and 15 s, while the server works through the
+# queue; a user in a crowd waits for those retries.
+CROWD_CONNECT_TIMEOUT = 20.0
+CROWD_PACE = 0.03  # seconds between arrivals: people, not a SYN flood
 GREETING_WAIT = 1.0  # how long a server may take to say something first
 PROMPT_WAIT = 3.0  # once we know it prompts, how long we wait for the prompt
 QUIET = 0.15  # a pause this long means the server finished talking
@@ -106,8 +111,10 @@ class Room:
         self._tokens = itertools.count(1)
 
     # -- users --------------------------------------------------------------
-    def connect(self, name: str) -> "ScriptedUser":
+    def connect(self, name: str, patient: bool = False) -> "ScriptedUser":
         user = self.user_factory(name, self)
+        if patient:
+            user.connect_timeout = CROWD_CONNECT_TIMEOUT
         user.connect()
         self.users[name] = user
         return user
@@ -117,14 +124,33 @@ class Room:
         return [self.connect(name).introduce() for name in names]
 
     def join_together(self, names: List[str]) -> List["ScriptedUser"]:
-        """Connect many users at once, each introducing itself in its own thread."""
-        users = [self.connect(name) for name in names]
-        threads = [threading.Thread(target=u.introduce, daemon=True) for u in users]
+        """Many users arriving at once, each connecting and introducing itself in its own thread.
+
+        Not "everyone connects, then everyone introduces": a server that reads the
+        nickname inside its accept loop takes the next connection only after the
+        previous user answered, so with a small backlog the later connects would
+        wait for answers that are never sent.
+        """
+        arrived: Dict[str, "ScriptedUser"] = {}
+        failures: List[CheckFailed] = []
+
+        def arrive(name: str) -> None:
+            try:
+                arrived[name] = self.connect(name, patient=True).introduce()
+            except CheckFailed as failure:
+                failures.append(failure)
+
+        threads = [threading.Thread(target=arrive, args=(name,), name=f"arrive-{name}", daemon=True)
+                   for name in names]
         for thread in threads:
             thread.start()
+            time.sleep(CROWD_PACE)
+        deadline = time.monotonic() + CROWD_CONNECT_TIMEOUT + PROMPT_WAIT + REACTION_WAIT + 5
         for thread in threads:
-            thread.join(timeout=PROMPT_WAIT + REACTION_WAIT + 5)
-        return users
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if failures:
+            raise failures[0]
+        return [arrived[name] for name in names if name in arrived]
 
     def close(self) -> None:
         for user in self.users.values():
@@ -177,12 +203,13 @@ class ScriptedUser:
         self.joined = False
         self._leaving = False  # we closed on purpose: our reader's errors are not news
         self._reader: Optional[threading.Thread] = None
+        self.connect_timeout = CONNECT_TIMEOUT
 
     # -- connection -----------------------------------------------------------
     def connect(self) -> "ScriptedUser":
         family = socket.AF_INET6 if ":" in self.room.address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(CONNECT_TIMEOUT)
+        sock.settimeout(self.connect_timeout)
         try:
             sock.connect(self.room.address)
         except OSError as error:
@@ -314,7 +341,7 @@ class ScriptedUser:
         (a UDP server that does not know our leave command relays it as chat)."""
         def seen() -> bool:
             lines = self.stream.text[self.cursor:].split("\n")
-            return any(name in line and not (exclude and exclude in line) for line in lines)
+            return any(has_name(line, name) and not (exclude and exclude in line) for line in lines)
         return self.room.wait_until(seen, timeout)
 
     def find(self, body: str, sender: Optional[str] = None):

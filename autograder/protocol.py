@@ -116,7 +116,7 @@ def find_message(text: str, body: str, sender: Optional[str] = None, start: int 
         line_end = len(text) if line_end < 0 else min(line_end, end + NAME_WINDOW)
         before = text[line_start:at]
         after = text[end:line_end]
-        named = sender in before or sender in after or _name_just_before(text, at, sender, start)
+        named = has_name(before, sender) or has_name(after, sender) or _name_just_before(text, at, sender, start)
     return Found(at, end, named)
 
 
@@ -125,7 +125,7 @@ def _name_just_before(text: str, at: int, sender: str, start: int) -> bool:
     breaks and punctuation: ``alice\n: hi`` from a server that kept the
     newline of the nickname it received."""
     window = text[max(start, at - NAME_WINDOW):at]
-    return re.search(re.escape(sender) + r"[\s\W]{0,8}$", window) is not None
+    return re.search(re.escape(sender) + r"[\s\W]{0,8}$", window, re.IGNORECASE) is not None
 
 
 def count_occurrences(text: str, body: str, start: int = 0) -> int:
@@ -135,7 +135,13 @@ def count_occurrences(text: str, body: str, start: int = 0) -> int:
 
 def mentions(text: str, name: str, start: int = 0) -> bool:
     """A notice about ``name`` (joined, left, in any language) after ``start``."""
-    return name in text[start:]
+    return has_name(text[start:], name)
+
+
+def has_name(text: str, name: str) -> bool:
+    """``name`` in ``text``, whatever the case: servers that write "Alice" for
+    "alice" (``.capitalize()``, ``.title()``) still name the user."""
+    return name.casefold() in text.casefold()
 
 
 def visible(text: str, limit: int = 400) -> str:
