@@ -37,15 +37,20 @@ class Facts:
     uses_tcp: bool = False
     reads_stdin: bool = False
     accepts_in_loop: bool = False
+    relays_to_many: bool = False  # ``for c in clients: c.send(...)``: sends to each of a collection
+    types_in_loop: bool = False  # ``input()`` inside a loop: a person chatting, not a start-up question
 
     @property
     def two_user(self) -> bool:
         """A chat for two: one ``accept`` never repeated (TCP), or a UDP
-        program with a person typing at it (``input``) — multi-user UDP
-        servers relay and do not read the keyboard."""
+        program with a person typing at it in a loop — multi-user UDP servers
+        relay and do not chat from the keyboard.  A server that sends to each
+        of its users is never for two, whatever it asks at start-up."""
+        if self.relays_to_many:
+            return False
         if "accept" in self.calls:
             return not self.accepts_in_loop and self.reads_stdin
-        return self.uses_udp and "input" in self.calls and "serve_forever" not in self.calls
+        return self.uses_udp and self.types_in_loop and "serve_forever" not in self.calls
 
     @property
     def server_score(self) -> int:
@@ -125,8 +130,11 @@ def facts_of(source: str) -> Facts:
                 facts.uses_udp = True
             elif node.id in ("ThreadingTCPServer", "ThreadingUDPServer", "ThreadingMixIn"):
                 facts.uses_threading = True
-    facts.accepts_in_loop = any(_accepts_again_and_again(loop) for loop in ast.walk(tree)
-                                if isinstance(loop, (ast.While, ast.For)))
+    acceptors = _functions_that_accept(tree)
+    loops = [node for node in ast.walk(tree) if isinstance(node, (ast.While, ast.For))]
+    facts.accepts_in_loop = any(_accepts_again_and_again(loop, acceptors) for loop in loops)
+    facts.relays_to_many = any(_sends_to_each(loop) for loop in loops if isinstance(loop, ast.For))
+    facts.types_in_loop = any(_calls(loop, "input") for loop in loops)
     roots = {name.split(".")[0] for name in facts.imports}
     if roots & {m.split(".")[0] for m in THREADING_MODULES} or any("Threading" in n for n in facts.imports):
         facts.uses_threading = True
@@ -137,18 +145,54 @@ def facts_of(source: str) -> Facts:
     return facts
 
 
-def _accepts_again_and_again(loop: ast.AST) -> bool:
-    """A loop that calls ``accept`` and does not leave after it: a server for
-    many.  (``while True: try: conn = s.accept(); break`` is one accept with
-    retries, as a two-user server waiting with a timeout does.  Leaving from
-    an ``except`` handler is giving up on an error, not a plan: still many.)"""
+def _called_name(node: ast.AST) -> Optional[str]:
+    if not isinstance(node, ast.Call):
+        return None
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+
+
+def _calls(tree: ast.AST, name: str) -> bool:
+    return any(_called_name(node) == name for node in ast.walk(tree))
+
+
+def _functions_that_accept(tree: ast.AST) -> Set[str]:
+    """Names of the functions (and methods) whose body calls ``accept``:
+    ``while True: conn, nick = wait_for_user()`` accepts again and again too."""
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "accept"
+                    for n in ast.walk(node))}
+
+
+def _sends_to_each(loop: ast.For) -> bool:
+    """``for c in clients: c.send(...)`` or ``for a in addresses: s.sendto(data, a)``."""
+    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for node in ast.walk(loop):
+        name = _called_name(node)
+        if name in ("send", "sendall") and isinstance(node.func, ast.Attribute):
+            receiver = {n.id for n in ast.walk(node.func.value) if isinstance(n, ast.Name)}
+            if receiver & targets:
+                return True
+        if name == "sendto" and len(node.args) >= 2:
+            if {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)} & targets:
+                return True
+    return False
+
+
+def _accepts_again_and_again(loop: ast.AST, acceptors: Set[str] = frozenset()) -> bool:
+    """A loop that calls ``accept`` (itself or through a function of the file)
+    and does not leave after it: a server for many.  (``while True: try: conn
+    = s.accept(); break`` is one accept with retries, as a two-user server
+    waiting with a timeout does.  Leaving from an ``except`` handler is giving
+    up on an error, not a plan: still many.)"""
     accepts = leaves = False
     stack = [(child, False) for child in ast.iter_child_nodes(loop)]
     while stack:
         node, in_handler = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "accept":
+        name = _called_name(node)
+        if name == "accept" and isinstance(node.func, ast.Attribute) or name in acceptors and name != "accept":
             accepts = True
         if isinstance(node, (ast.Break, ast.Return)) and not in_handler:
             leaves = True
@@ -181,4 +225,6 @@ def analyse(path: Path) -> Facts:
         facts.uses_udp |= more.uses_udp
         facts.uses_tcp |= more.uses_tcp
         facts.accepts_in_loop |= more.accepts_in_loop
+        facts.relays_to_many |= more.relays_to_many
+        facts.types_in_loop |= more.types_in_loop
     return facts
