@@ -260,9 +260,88 @@ class _KeyboardFromStdin:
         return None
 
 
-def _install_client_stand_ins():
+class _WindowsFunction:
+    """Any function of a Windows DLL: accepts anything, answers 1 ("it worked", IDOK).
+
+    Windows students call ``ctypes.windll.kernel32.SetConsoleTitleW``,
+    ``SetConsoleMode`` (for colours) or ``user32.MessageBoxW``: decoration, not chat.
+    """
+
+    def __init__(self, name):
+        self.__name__ = name
+        self.argtypes = None
+        self.restype = None
+        self.errcheck = None
+
+    def __call__(self, *args, **kwargs):
+        return 1
+
+
+class _WindowsLibrary:
+    def __init__(self, name="dll", *args, **kwargs):
+        self._name = name
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        function = _WindowsFunction(name)
+        setattr(self, name, function)
+        return function
+
+    __getitem__ = __getattr__
+
+
+class _WindowsLibraries:
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        library = _WindowsLibrary(name)
+        setattr(self, name, library)
+        return library
+
+    def LoadLibrary(self, name):
+        return _WindowsLibrary(name)
+
+
+def _install_windll_stand_in():
+    import ctypes
+
+    for name in ("windll", "oledll"):
+        if not hasattr(ctypes, name):
+            setattr(ctypes, name, _WindowsLibraries())
+    for name in ("WinDLL", "OleDLL"):
+        if not hasattr(ctypes, name):
+            setattr(ctypes, name, _WindowsLibrary)
+    if not hasattr(ctypes, "GetLastError"):
+        ctypes.GetLastError = lambda: 0
+
+
+def _install_winsound_stand_in():
+    import types
+
+    module = types.ModuleType("winsound")
+    for name in ("Beep", "PlaySound", "MessageBeep"):
+        setattr(module, name, lambda *args, **kwargs: None)
+    for number, name in enumerate(("SND_FILENAME", "SND_ALIAS", "SND_ASYNC", "SND_NODEFAULT", "SND_LOOP",
+                                   "SND_PURGE", "MB_OK", "MB_ICONASTERISK", "MB_ICONEXCLAMATION")):
+        setattr(module, name, 1 << number)
+    sys.modules["winsound"] = module
+
+
+def _install_windows_stand_ins(source):
+    """Windows-only modules a chat uses for its console, on any OS: the lab
+    is about sockets and threads, not about which laptop the student had."""
     if os.name == "nt":
         return
+    if "windll" in source or "WinDLL" in source or "OleDLL" in source:
+        _install_windll_stand_in()
+    if "winsound" in source:
+        _install_winsound_stand_in()
+    if _ROLE == "client":  # a server's console is no keyboard the grader types at
+        _install_keyboard_stand_in()
+
+
+def _install_keyboard_stand_in():
     import types
 
     module = types.ModuleType("msvcrt")
@@ -280,6 +359,23 @@ def _install_client_stand_ins():
         return original_system(command)
 
     os.system = system
+
+
+def _source_of(script):
+    """The script and the files beside it, as text (only to see which stand-ins it needs)."""
+    folder = os.path.dirname(script)
+    text = []
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".py")][:50]
+    except OSError:
+        names = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), "rb") as handle:
+                text.append(handle.read(200_000).decode("utf-8", "replace"))
+        except OSError:
+            pass
+    return "\n".join(text)
 
 
 # --- exceptions and exit ----------------------------------------------------
@@ -325,8 +421,7 @@ def main():
     sys.argv = [script] + list(_CONFIG.get("argv", []))
     sys.path.insert(0, os.path.dirname(script))
     sys.path.extend(_CONFIG.get("paths") or [])  # packages the instructor allowed, after the student's own
-    if _ROLE == "client":
-        _install_client_stand_ins()
+    _install_windows_stand_ins(_source_of(script))
     report("started", pid=os.getpid(), limits=applied)
     try:
         runpy.run_path(script, run_name="__main__")
