@@ -15,8 +15,9 @@ from .clients import Profile, Room, Transcript
 from .fakeserver import FakeServer
 from .launch import start_server
 from .protocol import visible
-from .puppet import StudentClient
+from .puppet import StudentClient, quit_command
 from .results import CheckFailed, msg
+from .static import read_source
 
 NICKNAME = "alice"
 CONNECT_DEADLINE = 5.0  # a client connects at once; start-up questions are answered for it
@@ -200,7 +201,7 @@ class ClientRun:
             ended = False
         if not ended:
             before = len(self.server.text())
-            self.client.type("/quit")
+            self.client.type(self._quit_word())
             ended = self.client.wait_exit(2.0)
             if self.kind == "udp" and len(self.server.text()) > before:
                 leave = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
@@ -213,6 +214,10 @@ class ClientRun:
             raise CheckFailed(msg("fail.client.traceback"), actual=visible(crash[-400:]), hint=msg("hint.client.exit"))
         if not ended:
             raise CheckFailed(msg("fail.client.hangs"), hint=msg("hint.client.exit"))
+
+    def _quit_word(self) -> str:
+        """The client's own word for leaving ("/exit", "выход"…), else the lab's "/quit"."""
+        return quit_command(read_source(self.grading.client_file)) or "/quit"
 
     def stop(self) -> None:
         if self.room is not None:
