@@ -102,23 +102,34 @@ def _entry_points(files: List[Path], facts) -> List[Path]:
 
 
 def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
-    """Which files with which arguments: the instructor's word, else what the code reads."""
+    """Which files with which arguments: the instructor's word, else what the code reads.
+
+    A file the instructor named that this submission does not have is not
+    silently passed over: the report says so, and discovery's choice stands."""
+    overridden, missing = [], {}
     for role in ("server", "client"):
         if said.get(role):
             path = submission.root / said[role][0]
             if path.is_file():
                 setattr(submission, role, path)
                 setattr(submission, f"{role}_argv", said[role][1:])
+                overridden.append(role)
+            else:
+                missing[role] = said[role][0]
     if submission.server is None:
         return
-    how = "override" if said else "plain"
+    how = "override" if "server" in overridden else "plain"
     server_launch = roles.guess(static.read_source(submission.server))
-    if not said.get("server"):
+    if "server" not in overridden:
         submission.server_argv = server_launch.server
-        how = server_launch.how if server_launch.how != "plain" else how
+        how = server_launch.how
     if submission.client is None and server_launch.two_roles:
         submission.client = submission.server  # one file, two roles
-    if submission.client is not None and not said.get("client"):
+    if submission.client is not None and "client" not in overridden:
         same = submission.client == submission.server
         submission.client_argv = (server_launch if same else roles.guess(static.read_source(submission.client))).client
     submission.launch = {"how": how, "server_args": submission.server_argv, "client_args": submission.client_argv}
+    if overridden:
+        submission.launch["overridden"] = overridden
+    if missing:
+        submission.launch["missing"] = missing

@@ -86,8 +86,9 @@ def grade(
     report.cap_reason = msg(f"variant.{report.variant}")
     uses_threading = threading_as_required(report.variant, facts, submission)
     report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
-    if submission.launch.get("how") not in (None, "plain"):
-        report.detected["launch"] = submission.launch
+    launch = submission.launch
+    if launch.get("how") not in (None, "plain") or launch.get("overridden") or launch.get("missing"):
+        report.detected["launch"] = launch
     report.checks = list(context.results.values())
     for result in report.checks:
         result.max_points = rubric.points.get(result.id, 0.0)

@@ -65,6 +65,17 @@ def test_the_instructor_says_how_in_a_file_beside_the_submission(tmp_path):
     assert sorted(p.name for p in submission.iterdir()) == before  # the submission is never written
 
 
+def test_a_file_the_instructor_named_but_the_student_lacks_is_reported(tmp_path):
+    submission = tmp_path / "ivanova"
+    shutil.copytree(FIXTURES / "protocol" / "package_entry", submission)
+    said = roles.override(submission, server="chat_server.py", client="client_socket.py --verbose")
+    found = discover.find(submission, said)
+    assert found.files()["server"] == "server_socket.py"  # discovery's choice stands
+    assert found.launch["missing"] == {"server": "chat_server.py"}
+    assert found.launch["overridden"] == ["client"] and found.client_argv == ["--verbose"]
+    assert found.launch["how"] != "override"  # the server was not started the instructor's way
+
+
 def _wheel(folder, name="chatlab_paint", version="0.1"):
     """A real, tiny wheel, made here: pip installs it without any network."""
     module = b"def paint(text):\n    return '\\x1b[32m' + text + '\\x1b[0m'\n"
