@@ -34,7 +34,7 @@ CONNECT_TIMEOUT = 5.0
 # the SYN and retries it after 1, 3, 7 and 15 s, while the server works through the
 # queue; a user in a crowd waits for those retries.
 CROWD_CONNECT_TIMEOUT = 20.0
-CROWD_PACE = 0.03  # seconds between arrivals: people, not a SYN flood
+CROWD_PACE = 0.01  # seconds between arrivals: people, not a SYN flood
 GREETING_WAIT = 1.0  # how long a server may take to say something first
 PROMPT_WAIT = 3.0  # once we know it prompts, how long we wait for the prompt
 QUIET = 0.15  # a pause this long means the server finished talking
@@ -197,6 +197,7 @@ class ScriptedUser:
         self.cursor = 0  # text before this belongs to earlier events
         self.sock: Optional[socket.socket] = None
         self.closed_by_server = False
+        self.closed_at: Optional[float] = None  # when (time.monotonic) the server ended the connection
         self.reset_by_server = False
         self.last_data = 0.0
         self.first_bytes = b""
@@ -238,6 +239,7 @@ class ScriptedUser:
                 with self.room.changed:
                     self.reset_by_server = reset
                     self.closed_by_server = True
+                    self.closed_at = time.monotonic()
                     self.room.changed.notify_all()
                 return
             if not data:
@@ -247,6 +249,7 @@ class ScriptedUser:
                 with self.room.changed:
                     self.stream.close()
                     self.closed_by_server = True
+                    self.closed_at = time.monotonic()
                     self.room.changed.notify_all()
                 return
             self.received(data)

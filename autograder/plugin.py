@@ -8,6 +8,8 @@ the student's failure with its data, a pytest-timeout is a failure too
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,16 @@ from .clients import Profile
 from .protocol import visible
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
+
+
+def _stop_spare(spare: concurrent.futures.Future) -> None:
+    with contextlib.suppress(Exception):
+        spare.result().child.stop()
+
+
+def _discard(early: concurrent.futures.Future) -> None:
+    with contextlib.suppress(Exception):
+        early.result().stop()
 
 
 @dataclass
@@ -38,6 +50,10 @@ class GradingContext:
     transport: str = "tcp"
     variant: str = "tcp-multi"
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
+    _spare: Optional[concurrent.futures.Future] = None  # the next check's server, starting already
+    _early_client: Optional[concurrent.futures.Future] = None  # the client examined while the server was late
+    _early_run: Optional[object] = None
+    _background: List[concurrent.futures.Future] = field(default_factory=list)
     server_argv: List[str] = field(default_factory=list)  # arguments the programs are started with
     client_argv: List[str] = field(default_factory=list)
 
@@ -47,6 +63,50 @@ class GradingContext:
     _puppets: Optional[object] = None  # how to start copies of the client (puppet.PuppetLauncher), made once
     _client_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def take_server(self):
+        """A started server for a check: the start-up probe, else the spare
+        started during the previous check, else one started now."""
+        from .launch import start_server
+
+        running, self.first_server = self.first_server, None
+        spare, self._spare = self._spare, None
+        if running is None and spare is not None:
+            with contextlib.suppress(Exception):
+                running = spare.result()
+        return running or start_server(self)
+
+    def start_spare_server(self) -> None:
+        """Start the next check's server while this check runs: a fresh server
+        per check stays, its start-up time mostly leaves the grading time."""
+        from .launch import start_server
+
+        if self._spare is None:
+            self._spare = concurrent.futures.Future()
+            spare = self._spare
+            self._background.append(spare)
+
+            def start() -> None:
+                try:
+                    spare.set_result(start_server(self))
+                except BaseException as error:  # ours; the next check starts its own
+                    spare.set_exception(error)
+
+            threading.Thread(target=start, name="spare-server", daemon=True).start()
+
+    def drop_spare_server(self) -> None:
+        """Not needed after all: stopped when it has started, without waiting for that."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.add_done_callback(_stop_spare)
+
+    def settle_background(self, timeout: float) -> None:
+        """Grading is over: wait for servers and clients still being started in
+        the background, so that none outlives the grader, then stop them."""
+        self.drop_spare_server()
+        self.drop_early_client()  # an early look at the client, if one is still going, ends too
+        pending = [f for f in self._background if not f.done()]
+        concurrent.futures.wait(pending, timeout=timeout)
+
     def client_session(self):
         """The student's client run once against the fake server, every step.
 
@@ -55,21 +115,62 @@ class GradingContext:
         Safe to call from several threads: the first runs it, the rest wait."""
         with self._client_lock:
             if self.client_run is None and self.client_file is not None:
-                from .clientrun import ClientRun
-
-                self.client_run = run = ClientRun(self, self.transport)
-                for step in run.steps:
-                    try:
-                        run.run(step)
-                    except CheckFailed:
-                        pass
-                run.stop()
+                early, self._early_client = self._early_client, None
+                if early is not None and self.status("starts") != "passed":
+                    self.client_run = early.result()  # examined while the server was not there
+                else:
+                    if early is not None:
+                        _discard(early)
+                    self.client_run = self._examine_client(self.transport)
             return self.client_run
+
+    def _examine_client(self, transport: str, early: bool = False):
+        from .clientrun import ClientRun
+
+        run = ClientRun(self, transport)
+        if early:
+            self._early_run = run
+        try:
+            for step in run.steps:
+                try:
+                    run.run(step)
+                except CheckFailed:
+                    pass
+        finally:
+            run.stop()
+        return run
 
     def start_client_session(self) -> None:
         """Run the client session beside the server checks: it has its own
         server and proxy, and mostly waits, so it costs no extra time."""
         threading.Thread(target=self.client_session, name="client-session", daemon=True).start()
+
+    def examine_client_early(self, transport: str) -> None:
+        """The server is late to listen: examine the client against the fake
+        server alone meanwhile, so that a server which never starts does not
+        cost its start deadline and then the client's deadlines after it. Used
+        only if the server does not start after all (``client_session``)."""
+        if self.client_file is None or self._early_client is not None:
+            return
+        self._early_client = early = concurrent.futures.Future()
+        self._background.append(early)
+
+        def examine() -> None:
+            try:
+                early.set_result(self._examine_client(transport, early=True))
+            except BaseException as error:  # ours: the client is examined again, the usual way
+                early.set_exception(error)
+
+        threading.Thread(target=examine, name="early-client", daemon=True).start()
+
+    def drop_early_client(self) -> None:
+        """The server listens after all: the early look at the client is not needed."""
+        early, self._early_client = self._early_client, None
+        run, self._early_run = self._early_run, None
+        if run is not None:
+            run.stop()  # its steps fail at once; nobody reads them
+        if early is not None:
+            threading.Thread(target=_discard, args=(early,), name="early-client-discard", daemon=True).start()
 
     def learn_from_client(self) -> None:
         run = self.client_session()

@@ -192,6 +192,7 @@ class PuppetUser(ScriptedUser):
             self.room.transcript.add(self.name, "note", f"the client exited (code {child.exit_code})")
             with self.room.changed:
                 self.closed_by_server = True
+                self.closed_at = time.monotonic()
                 self.room.changed.notify_all()
 
     def introduce(self) -> "PuppetUser":

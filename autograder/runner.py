@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -16,12 +17,14 @@ from typing import Optional
 import pytest
 
 from . import containment, discover, drivers, extract, hints, roles, rubric as rubric_module, static
-from .launch import start_server
+from .launch import START_DEADLINE, start_server
 from .plugin import ChatlabPlugin, GradingContext
 from .results import UNSCORED, Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
+# A server not listening after this long may never: its client is examined meanwhile.
+LATE_SERVER = 1.0
 # Which check modules grade which variant, in order (server first: the
 # client's fake server greets like the student's own server did).
 CHECK_MODULES = {
@@ -71,12 +74,21 @@ def grade(
         client_argv=submission.client_argv,
     )
     facts = static.analyse(submission.server)
+    guessed = "udp" if facts.uses_udp and not facts.uses_tcp else "tcp"
+    late = threading.Timer(LATE_SERVER, context.examine_client_early, args=(guessed,))
+    late.daemon = True
     try:
+        late.start()
         context.first_server = start_server(context)
-        context.transport = context.first_server.kind or ("udp" if facts.uses_udp and not facts.uses_tcp else "tcp")
+        late.cancel()
+        if context.first_server.address is not None:
+            context.drop_early_client()
+        context.transport = context.first_server.kind or guessed
         context.variant = variant_of(context.transport, facts)
         drivers.drive(context, CHECK_MODULES[context.variant], run_checks)
     finally:
+        late.cancel()
+        context.settle_background(timeout=START_DEADLINE + 5)
         for child in context.children:
             child.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -127,6 +139,7 @@ def run_checks(context: GradingContext, modules) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             pytest.main(args, plugins=[plugin])
     finally:
+        context.drop_spare_server()  # started for a check that was then skipped
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:

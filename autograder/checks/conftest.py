@@ -22,7 +22,9 @@ def grading(request):
 @pytest.fixture
 def server(grading, request):
     # The runner's start-up probe is the `starts` check's server: no second wait.
-    running, grading.first_server = grading.first_server or start_server(grading), None
+    running = grading.take_server()
+    if running.address is not None and _more_servers_wanted(request):
+        grading.start_spare_server()
     if running.address is None and grading.status("starts") == "passed":
         # It started before: a busy machine, not the student, is the likelier cause. Once more,
         # and say so in the report.
@@ -40,6 +42,13 @@ def server(grading, request):
         yield running
     finally:
         running.child.stop()
+
+
+def _more_servers_wanted(request) -> bool:
+    """Does a later check of this run need a server of its own? Then start it now."""
+    items = request.session.items
+    later = items[items.index(request.node) + 1:] if request.node in items else []
+    return any("server" in item.fixturenames for item in later)
 
 
 @pytest.fixture
