@@ -69,6 +69,8 @@ def is_class(path: Path) -> bool:
         return zipfile.is_zipfile(path) and _names_look_like_class(_zip_names(path))
     if not path.is_dir():
         return False
+    if len(flat_moodle_files(path)) >= 1:
+        return True  # "Download all submissions" without "in folders": files named after their student
     if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False
     from .export import moodle
@@ -92,6 +94,29 @@ def is_class(path: Path) -> bool:
     servers = [f for f in folders if discover.find(f).server is not None]
     reports = [d for d in documents if extract.extract(d).server is not None]
     return len(folders) + len(reports) >= 3 or len(servers) + len(reports) >= 2
+
+
+def flat_moodle_files(path: Path) -> Dict[str, List[Path]]:
+    """Moodle's flat download: ``Full Name_12345_assignsubmission_file_server.py``
+    and its neighbours, by the student's prefix (only Python files and documents)."""
+    from .export import moodle
+
+    groups: Dict[str, List[Path]] = {}
+    for child in _children(path):
+        if not child.is_file() or not (child.suffix.lower() == ".py" or is_loose_document(child)):
+            continue
+        match = moodle.MOODLE_NAME.match(child.name)
+        if match and len(child.name) > match.end():
+            groups.setdefault(match.group(0), []).append(child)
+    return groups
+
+
+def _gather_flat(prefix: str, files: List[Path], target: Path) -> Path:
+    """One student's flat files, in a folder of our own, under their own names."""
+    target.mkdir(parents=True)
+    for file in files:
+        shutil.copyfile(file, target / safe_name(file.name[len(prefix):]))
+    return target
 
 
 def is_loose_document(path: Path) -> bool:
@@ -302,7 +327,15 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
 
     entries: List[Entry] = []
     names: set = set()
+    flat = flat_moodle_files(path)
+    for prefix, files in flat.items():
+        meta = moodle.identity(prefix) or {}
+        name = unique(safe_name(prefix), names)
+        entries.append(Entry(name, _gather_flat(prefix, files, scratch / "flat" / name), meta=meta))
+    gathered = {file for files in flat.values() for file in files}
     for child in _children(path):
+        if child in gathered:
+            continue
         document = child.is_file() and is_loose_document(child)
         if child.is_file() and child.suffix.lower() != ".zip" and not document:
             continue

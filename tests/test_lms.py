@@ -76,6 +76,23 @@ def test_moodle_names(name, expected):
     assert moodle.identity(name) == expected
 
 
+@pytest.mark.timeout(30)
+def test_a_flat_moodle_download_is_grouped_by_student(tmp_path):
+    # "Download all submissions" without "Download submissions in folders".
+    cls = tmp_path / "download"
+    cls.mkdir()
+    good = ROOT / "reference_solution" / "tcp"
+    for student in ("Анна Смирнова_101", "Ivan Petrov_1234"):
+        for name in ("server.py", "client.py"):
+            (cls / f"{student}_assignsubmission_file_{name}").write_bytes((good / name).read_bytes())
+    (cls / "Ivan Petrov_1234_assignsubmission_file_report.md").write_text("# Отчёт\n", encoding="utf-8")
+    assert batch.is_class(cls)
+    entries = batch.collect(cls, tmp_path / "scratch")
+    assert {e.meta["student"]: sorted(p.name for p in e.folder.iterdir()) for e in entries} == {
+        "Анна Смирнова": ["client.py", "server.py"], "Ivan Petrov": ["client.py", "report.md", "server.py"]}
+    assert sorted(p.name for p in cls.iterdir())[0].startswith("Ivan Petrov_1234")  # the download is untouched
+
+
 def check(cid, title, status):
     return {"id": cid, "title": title, "status": status, "points": 0.0}
 
