@@ -277,27 +277,30 @@ class _WindowsFunction:
         return 1
 
 
-class _WindowsLibrary:
+class _Namespace:
+    """Every attribute exists, made by ``_member`` on first use (``kernel32``, ``SetConsoleTitleW``)."""
+
+    _member = None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        member = type(self)._member(name)
+        setattr(self, name, member)
+        return member
+
+
+class _WindowsLibrary(_Namespace):
+    _member = _WindowsFunction
+
     def __init__(self, name="dll", *args, **kwargs):
         self._name = name
 
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        function = _WindowsFunction(name)
-        setattr(self, name, function)
-        return function
-
-    __getitem__ = __getattr__
+    __getitem__ = _Namespace.__getattr__
 
 
-class _WindowsLibraries:
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        library = _WindowsLibrary(name)
-        setattr(self, name, library)
-        return library
+class _WindowsLibraries(_Namespace):
+    _member = _WindowsLibrary
 
     def LoadLibrary(self, name):
         return _WindowsLibrary(name)
