@@ -22,24 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from . import prompts
 from .clients import REACTION_WAIT, ScriptedUser, Transcript
 from .sandbox import Child, Limits
 from .waiting import wait_until
 
-NAME_WORDS = ("name", "nick", "имя", "ник", "зовут")
-HOST_WORDS = ("host", "хост", "адрес", "address", "server ip", " ip", "ip:", "ip ")
-PORT_WORDS = ("port", "порт")
 NAME_FALLBACK = 1.0  # seconds without an input() call before we type the nickname anyway
 
 
 def answer_for(prompt: str, nickname: str, port: int) -> Optional[str]:
-    """What a person types at a start-up question; None if it is not one."""
-    text = prompt.lower()
-    if any(word in text for word in PORT_WORDS):
-        return str(port)
-    if any(word in text for word in HOST_WORDS):
-        return "127.0.0.1"
-    return None
+    """What a person types at a start-up question; None if it is not one (the nickname is typed apart)."""
+    return {"port": str(port), "host": "127.0.0.1"}.get(prompts.kind_of(prompt) or "")
 
 
 class StudentClient:
@@ -81,7 +74,7 @@ class StudentClient:
                 prompt = event.get("prompt", "")
                 answer = answer_for(prompt, self.nickname, self.connect[1])
                 if answer is None:
-                    if self.name_expected or any(word in prompt.lower() for word in NAME_WORDS):
+                    if self.name_expected or prompts.kind_of(prompt) == "name":
                         self.type_nickname()
                     return  # from here on the user is at the chat prompt; the checks type
                 self.type(answer)

@@ -28,7 +28,7 @@ from typing import Callable, List, Optional
 
 import psutil
 
-from . import containment
+from . import containment, prompts
 from .protocol import TextStream
 from .waiting import wait_until
 
@@ -174,6 +174,7 @@ class Child:
             "connect": list(connect) if connect else None,
             "argv": list(argv or []),
             "paths": [self.limits.packages] if self.limits.packages else [],
+            "prompt_words": {kind: list(words) for kind, words in prompts.WORDS.items()},
             "limits": self.limits.for_harness(),
         }
         self.events: List[dict] = []
