@@ -124,8 +124,9 @@ class StudentClient:
 PUPPET_START = 8.0  # seconds a client may take to start, connect and take the nickname
 QUIT_EXIT = 1.5  # seconds a client may take to leave after its quit command
 # Quit commands students give their clients, most common first.
-QUIT_WORDS = ("/quit", "/exit", "!quit", "!exit", "/q", "/leave", "quit", "exit", "q", "!DISCONNECT",
-              "/выход", "выход")
+QUIT_WORDS = ("/quit", "/exit", "!quit", "!exit", "/q", "/leave", "/disconnect", "/bye", "quit", "exit", "q",
+              "!DISCONNECT", "disconnect", "/выход", "выход", "/вихід", "вихід", "/salir", "salir", "/sair", "sair",
+              "/退出", "退出", "bye")
 
 
 def quit_command(source: str) -> Optional[str]:
