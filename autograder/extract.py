@@ -336,7 +336,7 @@ def extract(path: Path) -> Extraction:
         try:
             extraction.blocks = notebook_blocks(json.loads(text))
         except (ValueError, TypeError, AttributeError, KeyError) as error:
-            extraction.error = msg("extract.unreadable", document=path.name, detail=f"not a notebook ({error})")
+            extraction.error = msg("extract.unreadable", document=path.name, detail=msg("extract.not_notebook", error=error))
             return extraction
     else:
         extraction.blocks = markdown_blocks(text)
