@@ -502,6 +502,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "hint.manual": {"en": "Your instructor will try this by hand. To be graded automatically, speak the protocol in labs/chat/protocol.en.md or hand in a console client as well.",
                     "ru": "Преподаватель проверит это вручную. Чтобы проверка была автоматической, используйте протокол из labs/chat/protocol.ru.md или сдайте ещё и консольный клиент."},
     "ui.none": {"en": "none", "ru": "нет"},
+    "ui.seconds": {"en": "{seconds} s", "ru": "{seconds} с"},
     "ui.duration": {"en": "graded in {seconds} s", "ru": "проверено за {seconds} с"},
     "ui.not_a_grade": {"en": "This is what the public checks say; your instructor's grade may differ.",
                        "ru": "Это результат открытых проверок; итоговую оценку ставит преподаватель."},
