@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 from . import i18n
+from .results import msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 
@@ -192,7 +193,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             limits = Limits(packages=str(packages.install(packages.names_from(args.allow_packages))))
         except packages.PackageError as error:
-            print(i18n.translate("error.packages", lang, {"detail": str(error)}), file=sys.stderr)
+            print(msg("error.packages", detail=error.reason).text(lang), file=sys.stderr)
             return 2
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
                                 launch={"server": args.server, "client": args.client})

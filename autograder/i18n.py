@@ -61,6 +61,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                            "ru": "Используйте только стандартную библиотеку (socket, threading) или попросите преподавателя разрешить пакет (autograde --allow-packages ИМЯ)."},
     "error.packages": {"en": "the allowed packages could not be installed: {detail}",
                        "ru": "разрешённые пакеты установить не удалось: {detail}"},
+    "error.packages.timeout": {"en": "pip took longer than {seconds} s", "ru": "pip работал дольше {seconds} с"},
+    "error.packages.failed": {"en": "pip failed", "ru": "pip завершился с ошибкой"},
     "fail.starts.crashed": {"en": "the server crashed before listening: {type}: {message} ({file}, line {line})",
                             "ru": "сервер упал, не начав слушать порт: {type}: {message} ({file}, строка {line})"},
     "hint.starts.crashed": {"en": "Run the server yourself and read the traceback; fix the line it names.",
