@@ -16,14 +16,15 @@ ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-p
 
 
 def wanted_language(argv: List[str]) -> str:
-    """``--lang X`` (or ``--lang=X``) if the command line says it, else the locale's language."""
-    for i, arg in enumerate(argv):
+    """``--lang X`` (or ``--lang=X``; the last one, as argparse) if the command line says it, else the locale's."""
+    said = None
+    for arg, following in zip(argv, argv[1:] + [""]):
         if arg == "--":
             break
-        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[len("--lang="):] if arg.startswith("--lang=") else None
+        value = following if arg == "--lang" else arg.partition("=")[2] if arg.startswith("--lang=") else None
         if value in i18n.LANGUAGES:
-            return value
-    return i18n.default_language()
+            said = value
+    return said or i18n.default_language()
 
 
 @contextlib.contextmanager
@@ -31,7 +32,7 @@ def argparse_language(lang: Optional[str]) -> Iterator[None]:
     """argparse's own phrases ("usage:", "error:", "the following arguments are required") in ``lang``.
 
     argparse looks its phrases up through its module's ``_``/``ngettext`` (gettext) each time it
-    needs one; for as long as this lasts they come from ``i18n.ARGPARSE``.  Phrases it lacks stay
+    needs one; for as long as this lasts they come from ``i18n.ARGPARSE_RU``.  Phrases it lacks stay
     as argparse says them.
     """
     if (lang or "en") == "en":
