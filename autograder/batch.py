@@ -46,7 +46,7 @@ import psutil
 
 from . import containment, discover, extract, static
 from .i18n import translate
-from .results import Msg, Report, msg
+from .results import Joined, Msg, Report, msg
 from .sandbox import SKIP_DIRS, Limits
 
 DEFAULT_TIMEOUT = 300.0  # seconds per submission; the checks' own deadlines end far sooner
@@ -162,7 +162,11 @@ def _children(path: Path) -> List[Path]:
 # --- zips, safely --------------------------------------------------------------------
 
 class UnsafeArchive(Exception):
-    pass
+    """Why an archive is not unpacked: ``reason`` is a sentence for the report (``str()`` says it in English)."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(reason.text("en"))
+        self.reason = reason
 
 
 def _zip_names(path: Path) -> List[str]:
@@ -197,24 +201,24 @@ def safe_extract(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSI
     try:
         archive = zipfile.ZipFile(archive_path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise UnsafeArchive(f"not a readable zip ({error})") from None
+        raise UnsafeArchive(msg("zip.unreadable", error=error)) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise UnsafeArchive(f"{len(members)} files (at most {MAX_MEMBERS})")
+            raise UnsafeArchive(msg("zip.too_many", count=len(members), most=MAX_MEMBERS))
         for info in members:
             name = _member_name(info)
             parts = PurePosixPath(name).parts
             if not parts or _ignored(parts) or name.endswith("/"):
                 continue
             if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name:
-                raise UnsafeArchive(f"unsafe path inside: {name[:80]!r}")
+                raise UnsafeArchive(msg("zip.unsafe_path", name=repr(name[:80])))
             mode = (info.external_attr >> 16) & 0o170000
             if mode and mode not in (0o100000,):  # links, devices, fifos: not a student's source
                 continue
             destination = target.joinpath(*parts)
             if not str(destination.resolve()).startswith(str(target.resolve()) + os.sep):
-                raise UnsafeArchive(f"unsafe path inside: {name[:80]!r}")
+                raise UnsafeArchive(msg("zip.unsafe_path", name=repr(name[:80])))
             destination.parent.mkdir(parents=True, exist_ok=True)
             size = 0
             try:
@@ -226,10 +230,10 @@ def safe_extract(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSI
                         size += len(chunk)
                         written += len(chunk)
                         if size > MAX_MEMBER_BYTES or written > max_bytes:
-                            raise UnsafeArchive(f"more than {max_bytes // 1024**2} MB when unpacked")
+                            raise UnsafeArchive(msg("zip.too_big", mb=max_bytes // 1024**2))
                         sink.write(chunk)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
-                raise UnsafeArchive(f"{name[:80]!r}: {error}") from None
+                raise UnsafeArchive(msg("zip.member", name=repr(name[:80]), error=error)) from None
     return content_root(target)
 
 
@@ -249,18 +253,18 @@ def extract_submission(archive_path: Path, target: Path, max_bytes: int = MAX_SU
         if not inner:
             return folder
         if depth == MAX_NESTING:
-            raise UnsafeArchive(f"zips nested more than {MAX_NESTING} deep")
+            raise UnsafeArchive(msg("zip.too_deep", levels=MAX_NESTING))
         for zipped in inner:
             used, count = _tree_size(target)
             if count > MAX_MEMBERS or used >= max_bytes:
-                raise UnsafeArchive(f"more than {MAX_MEMBERS} files or {max_bytes // 1024**2} MB when unpacked")
+                raise UnsafeArchive(msg("zip.too_much", count=MAX_MEMBERS, mb=max_bytes // 1024**2))
             destination = zipped.with_suffix("")
             while destination.exists():
                 destination = destination.with_name(destination.name + "_")
             try:
                 safe_extract(zipped, destination, max_bytes - used)
             except UnsafeArchive as error:
-                raise UnsafeArchive(f"{zipped.name}: {error}") from None
+                raise UnsafeArchive(msg("zip.inner", name=zipped.name, reason=error.reason)) from None
             zipped.unlink()
         folder = content_root(target)
     return folder
@@ -350,7 +354,7 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
         try:
             entries.append(Entry(name, extract_submission(archive, scratch / "submissions" / name), meta=meta))
         except UnsafeArchive as error:
-            entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=str(error)), meta=meta))
+            entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=error.reason), meta=meta))
     return entries
 
 
@@ -513,8 +517,9 @@ class Batch:
         report = parse_report(stdout)
         if report is None:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            detail = f"exit code {process.returncode}" + (": " + " | ".join(tail) if tail else "")
-            return self.error_row(entry.name, "error", msg("error.batch.crashed", detail=detail[-400:]), seconds)
+            said_last = (": " + " | ".join(tail))[-400:] if tail else ""
+            detail = Joined((msg("error.batch.exit_code", code=process.returncode), said_last), "")
+            return self.error_row(entry.name, "error", msg("error.batch.crashed", detail=detail), seconds)
         report["submission"] = entry.name
         status = "ungradable" if report.get("error") and not report.get("checks") else "graded"
         return Row(entry.name, status, report, seconds)
@@ -586,7 +591,7 @@ def grade_class(path: Path, *, out: Optional[Path] = None, lang: str = "en", **o
         try:
             entries = collect(path, scratch)
         except UnsafeArchive as error:
-            entries = [Entry(safe_name(path.stem), None, msg("error.batch.zip", file=path.name, detail=str(error)))]
+            entries = [Entry(safe_name(path.stem), None, msg("error.batch.zip", file=path.name, detail=error.reason))]
         return grade_entries(entries, out=out, lang=lang, started=started, **options)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

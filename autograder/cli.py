@@ -2,69 +2,101 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from . import i18n
+from .results import msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="autograde",
-        description="Grade a socket + threading chat submission (a folder with server.py and client.py).",
-    )
-    p.add_argument("path", type=Path, help="a submission (folder or .zip), or a class: a folder of them")
-    p.add_argument("--json", type=Path, metavar="FILE",
-                   help="also write the machine report (schema 1) to FILE; '-' writes only it, to stdout")
-    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help="report language (default: from the locale)")
-    p.add_argument("--rubric", type=Path, metavar="FILE", help="use another rubric file (TOML)")
-    p.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is below N")
-    p.add_argument("--live", action="store_true",
-                   help="show the conversation with the submission as it happens (for a projector)")
-    kind = p.add_mutually_exclusive_group()
-    kind.add_argument("--batch", action="store_true", help="PATH is a class: grade every submission in it")
-    kind.add_argument("--single", action="store_true", help="PATH is one submission, whatever it looks like")
-    kind.add_argument("--course", action="store_true",
-                      help="PATH is a course repository (students/<group>/<name>/... or students/<name>/...): "
-                           "find each student's chat task and grade it, a row per student")
-    p.add_argument("--jobs", type=int, metavar="N", help="class: submissions graded at once (default: CPU count)")
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="class: write per-submission reports, gradebook.csv, junit.xml and the summary to DIR")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", default=None,
-                   help="class: wall-clock bound per submission (default: 300)")
-    p.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json to FILE")
-    p.add_argument("--server", metavar="'FILE ARGS'", default=None,
-                   help="one submission: the server's file and arguments, e.g. 'task4_chat.py server' "
-                        "(default: found by name and code; a chatlab.toml in the submission can say it too)")
-    p.add_argument("--client", metavar="'FILE ARGS'", default=None, help="one submission: the client's file and arguments")
-    p.add_argument("--allow-packages", metavar="NAMES", default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
-                   help="comma-separated packages submissions may import (e.g. colorama), installed into "
-                        "a separate folder for the sandbox; a class passes it on to every submission")
-    p.add_argument("--github-output", type=Path, metavar="FILE",
-                   help="append the GitHub Classroom runner result (result=...) to FILE, e.g. $GITHUB_OUTPUT")
+def wanted_language(argv: List[str]) -> str:
+    """``--lang X`` (or ``--lang=X``; the last one, as argparse) if the command line says it, else the locale's."""
+    said = None
+    for arg, following in zip(argv, argv[1:] + [""]):
+        if arg == "--":
+            break
+        value = following if arg == "--lang" else arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if value in i18n.LANGUAGES:
+            said = value
+    return said or i18n.default_language()
+
+
+@contextlib.contextmanager
+def argparse_language(lang: Optional[str]) -> Iterator[None]:
+    """argparse's own phrases ("usage:", "error:", "the following arguments are required") in ``lang``.
+
+    argparse looks its phrases up through its module's ``_``/``ngettext`` (gettext) each time it
+    needs one; for as long as this lasts they come from ``i18n.ARGPARSE_RU``.  Phrases it lacks stay
+    as argparse says them.
+    """
+    if (lang or "en") == "en":
+        yield
+        return
+    saved = argparse._, argparse.ngettext
+    argparse._ = lambda text: i18n.argparse_phrase(text, lang)
+    argparse.ngettext = lambda one, many, n: i18n.argparse_phrase(one if n == 1 else many, lang)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def usage_error(p: argparse.ArgumentParser, lang: str, key: str, **params) -> None:
+    """Exit 2 with argparse's usage line and one sentence from the catalogue."""
+    with argparse_language(lang):
+        p.error(i18n.translate(key, lang, {k: str(v) for k, v in params.items()}))
+
+
+def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
+    lang = lang or i18n.default_language()
+    h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731 - help texts, in the CLI's language
+    with argparse_language(lang):
+        p = argparse.ArgumentParser(prog="autograde", description=h("description"))
+        p.add_argument("path", type=Path, metavar=h("meta.path"), help=h("help.path"))
+        p.add_argument("--json", type=Path, metavar=h("meta.file"), help=h("help.json"))
+        p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
+        p.add_argument("--rubric", type=Path, metavar=h("meta.file"), help=h("help.rubric"))
+        p.add_argument("--fail-under", type=float, metavar="N", help=h("help.fail_under"))
+        p.add_argument("--live", action="store_true", help=h("help.live"))
+        kind = p.add_mutually_exclusive_group()
+        kind.add_argument("--batch", action="store_true", help=h("help.batch"))
+        kind.add_argument("--single", action="store_true", help=h("help.single"))
+        kind.add_argument("--course", action="store_true", help=h("help.course"))
+        p.add_argument("--jobs", type=int, metavar="N", help=h("help.jobs"))
+        p.add_argument("--out", type=Path, metavar=h("meta.dir"), help=h("help.out"))
+        p.add_argument("--timeout", type=float, metavar=h("meta.seconds"), default=None, help=h("help.timeout"))
+        p.add_argument("--gradescope", type=Path, metavar=h("meta.file"), help=h("help.gradescope"))
+        p.add_argument("--server", metavar=h("meta.file_args"), default=None, help=h("help.server"))
+        p.add_argument("--client", metavar=h("meta.file_args"), default=None, help=h("help.client"))
+        p.add_argument("--allow-packages", metavar=h("meta.names"), default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
+                       help=h("help.allow_packages"))
+        p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
     return p
 
 
-def export_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograde export",
-                                description="Generate what a grading platform needs to run autograde.")
-    p.add_argument("target", choices=("gradescope", "github-classroom"))
-    p.add_argument("--out", type=Path, metavar="DIR", default=None,
-                   help="where to write (default: ./gradescope-autograder, or . for github-classroom)")
-    p.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of the students' reports")
-    p.add_argument("--rubric", type=Path, metavar="FILE", help="gradescope: bundle this rubric instead of the default")
-    p.add_argument("--install", metavar="SPEC", default=None,
-                   help="github-classroom: what `pip install` gets chatlab from (e.g. git+https://...)")
+def export_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
+    lang = lang or i18n.default_language()
+    h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731
+    with argparse_language(lang):
+        p = argparse.ArgumentParser(prog="autograde export", description=h("export.description"))
+        p.add_argument("target", choices=("gradescope", "github-classroom"), metavar="{gradescope,github-classroom}",
+                       help=h("export.help.target"))
+        p.add_argument("--out", type=Path, metavar=h("meta.dir"), default=None, help=h("export.help.out"))
+        p.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help=h("export.help.lang"))
+        p.add_argument("--rubric", type=Path, metavar=h("meta.file"), help=h("export.help.rubric"))
+        p.add_argument("--install", metavar=h("meta.spec"), default=None, help=h("export.help.install"))
     return p
 
 
-def export_main(argv: List[str]) -> int:
-    args = export_parser().parse_args(argv)
+def export_main(argv: List[str], lang: Optional[str] = None) -> int:
+    with argparse_language(lang):
+        args = export_parser(lang).parse_args(argv)
     from .export import classroom, gradescope
 
     if args.target == "gradescope":
@@ -88,49 +120,57 @@ def batch_main(args: argparse.Namespace, lang: str) -> int:
         result = grade(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
                        timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True)
     except ValueError as error:
-        parser().error(str(error))
+        with argparse_language(lang):
+            parser(lang).error(str(error))
     summary.render_console(result.summary, console)
     if result.out is not None:
         console.print(i18n.translate("ui.batch.written", lang, {"path": result.out}))
     return 0
 
 
-def demo_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograde demo",
-                                description="Run the reference chat server for the room, with a live panel.")
-    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every network of this machine)")
-    p.add_argument("--port", type=int, default=9090)
-    p.add_argument("--bots", type=int, default=0, metavar="N", help="fill the room with N chatty scripted users")
-    p.add_argument("--bot-rate", type=float, default=0.5, metavar="R", help="messages per second per bot")
-    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop by itself after this long")
-    p.add_argument("--server", type=Path, default=None, help="another chat server to run (default: the reference)")
-    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None)
+def demo_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
+    lang = lang or i18n.default_language()
+    h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731
+    with argparse_language(lang):
+        p = argparse.ArgumentParser(prog="autograde demo", description=h("demo.description"))
+        p.add_argument("--host", default="0.0.0.0", metavar=h("meta.host"), help=h("demo.help.host"))
+        p.add_argument("--port", type=int, default=9090, metavar=h("meta.port"), help=h("demo.help.port"))
+        p.add_argument("--bots", type=int, default=0, metavar="N", help=h("demo.help.bots"))
+        p.add_argument("--bot-rate", type=float, default=0.5, metavar="R", help=h("demo.help.bot_rate"))
+        p.add_argument("--duration", type=float, default=None, metavar=h("meta.seconds"), help=h("demo.help.duration"))
+        p.add_argument("--server", type=Path, default=None, metavar=h("meta.file"), help=h("demo.help.server"))
+        p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
     return p
 
 
-def demo_main(argv: List[str]) -> int:
-    args = demo_parser().parse_args(argv)
+def demo_main(argv: List[str], lang: Optional[str] = None) -> int:
+    lang = lang or i18n.default_language()
+    with argparse_language(lang):
+        args = demo_parser(lang).parse_args(argv)
     from .demo import REFERENCE_SERVER, Demo
 
     server = args.server or REFERENCE_SERVER
     if not server.is_file():
-        demo_parser().error(f"no such server: {server} (run from a clone of chatlab, or pass --server)")
-    demo = Demo(args.host, args.port, server, args.bots, args.bot_rate, args.lang or i18n.default_language())
+        usage_error(demo_parser(lang), lang, "cli.error.no_server", server=server)
+    demo = Demo(args.host, args.port, server, args.bots, args.bot_rate, args.lang or lang)
     return demo.run(args.duration)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     raw = sys.argv[1:] if argv is None else list(argv)
+    # The language of --help and of usage errors, known before argparse speaks.
+    lang = wanted_language(raw)
     if raw[:1] == ["export"]:
-        return export_main(raw[1:])
+        return export_main(raw[1:], lang)
     if raw[:1] == ["demo"]:
-        return demo_main(raw[1:])
-    args = parser().parse_args(raw)
-    lang = args.lang or i18n.default_language()
+        return demo_main(raw[1:], lang)
+    with argparse_language(lang):
+        args = parser(lang).parse_args(raw)
+    lang = args.lang or lang
     if not args.path.exists():
-        parser().error(f"no such file or folder: {args.path}")
+        usage_error(parser(lang), lang, "cli.error.no_path", path=args.path)
     if args.rubric and not args.rubric.is_file():
-        parser().error(f"no such rubric file: {args.rubric}")
+        usage_error(parser(lang), lang, "cli.error.no_rubric", path=args.rubric)
 
     from . import batch, containment
     from .report import json_report, text
@@ -154,7 +194,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             limits = Limits(packages=str(packages.install(packages.names_from(args.allow_packages))))
         except packages.PackageError as error:
-            print(i18n.translate("error.packages", lang, {"detail": str(error)}), file=sys.stderr)
+            print(msg("error.packages", detail=error.reason).text(lang), file=sys.stderr)
             return 2
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
                                 launch={"server": args.server, "client": args.client})

@@ -194,7 +194,7 @@ class ClientRun:
     def _exits(self) -> None:
         self.run("connects")
         if self.kind == "tcp":
-            self.transcript.add("grader", "note", "the server goes away")
+            self.transcript.add("grader", "note", msg("note.server_goes_away"))
             self.server.stop()
             ended = self.client.wait_exit(2.0)
         else:

@@ -22,10 +22,10 @@ import struct
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 from .protocol import TextStream, count_occurrences, find_message, has_name, mentions, visible_bytes
-from .results import CheckFailed, msg
+from .results import CheckFailed, Msg, msg
 from .waiting import wait_until
 
 # Timings in seconds; generous enough for a busy two-core machine.
@@ -67,6 +67,17 @@ class Profile:
                 if v is not None and not isinstance(v, bytes) and not k.startswith("wire_")}
 
 
+def make_entry(t: float, who: str, kind: str, text: Union[str, Msg]) -> dict:
+    """One transcript entry as stored in report.json; a note keeps its key and params to be translated."""
+    if not isinstance(text, Msg):
+        return {"t": t, "who": who, "kind": kind, "text": text}
+    entry = {"t": t, "who": who, "kind": kind, "text": text.text("en"), "key": text.key}
+    if text.params:
+        entry["params"] = {name: value if isinstance(value, (int, float, bool)) or value is None else str(value)
+                           for name, value in text.params.items()}
+    return entry
+
+
 class Transcript:
     """Everything said and heard in one scenario, with times."""
 
@@ -76,8 +87,9 @@ class Transcript:
         self.observer = observer  # e.g. the live view; told of every entry
         self._lock = threading.Lock()
 
-    def add(self, who: str, kind: str, text: str) -> None:
-        entry = {"t": round(time.monotonic() - self.t0, 3), "who": who, "kind": kind, "text": text}
+    def add(self, who: str, kind: str, text: Union[str, Msg]) -> None:
+        """``text``: the bytes' text for what was said; a ``Msg`` for a note in the grader's words."""
+        entry = make_entry(round(time.monotonic() - self.t0, 3), who, kind, text)
         with self._lock:
             self.entries.append(entry)
             if len(self.entries) >= MAX_ENTRIES:  # a flood: keep how it began and what is recent
@@ -91,7 +103,7 @@ class Transcript:
         if len(entries) > limit:
             head, tail = entries[: limit // 2], entries[-limit // 2 :]
             skipped = len(entries) - len(head) - len(tail)
-            entries = head + [{"t": tail[0]["t"], "who": "", "kind": "note", "text": f"… {skipped} entries …"}] + tail
+            entries = head + [make_entry(tail[0]["t"], "", "note", msg("note.skipped_entries", count=skipped))] + tail
         return entries
 
 
@@ -215,12 +227,12 @@ class ScriptedUser:
             sock.connect(self.room.address)
         except OSError as error:
             sock.close()
-            self.room.transcript.add(self.name, "note", f"connect failed: {error}")
+            self.room.transcript.add(self.name, "note", msg("note.connect_failed", error=error))
             raise CheckFailed(msg("fail.connect", who=self.name, error=str(error)),
                               hint=msg("hint.connect")) from error
         sock.settimeout(None)
         self.sock = sock
-        self.room.transcript.add(self.name, "note", "connected")
+        self.room.transcript.add(self.name, "note", msg("note.connected"))
         self._reader = threading.Thread(target=self._read, name=f"reader-{self.name}", daemon=True)
         self._reader.start()
         return self
@@ -235,7 +247,7 @@ class ScriptedUser:
                     return
                 reset = isinstance(error, ConnectionResetError)
                 if reset:
-                    self.room.transcript.add(self.name, "note", "connection reset by server")
+                    self.room.transcript.add(self.name, "note", msg("note.reset_by_server"))
                 with self.room.changed:
                     self.reset_by_server = reset
                     self.closed_by_server = True
@@ -245,7 +257,7 @@ class ScriptedUser:
             if not data:
                 if self._leaving:
                     return
-                self.room.transcript.add(self.name, "note", "server closed the connection")
+                self.room.transcript.add(self.name, "note", msg("note.server_closed"))
                 with self.room.changed:
                     self.stream.close()
                     self.closed_by_server = True
@@ -286,7 +298,7 @@ class ScriptedUser:
             self.sock.sendall(data)
             return True
         except OSError as error:
-            self.room.transcript.add(self.name, "note", f"send failed: {error}")
+            self.room.transcript.add(self.name, "note", msg("note.send_failed", error=error))
             return False
 
     def say(self, text: str) -> bool:
@@ -368,7 +380,7 @@ class ScriptedUser:
         """A clean goodbye: FIN, as when a client program exits."""
         if self.sock is None:
             return
-        self.room.transcript.add(self.name, "note", "closes the connection")
+        self.room.transcript.add(self.name, "note", msg("note.closes"))
         self._leaving = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -381,7 +393,7 @@ class ScriptedUser:
         """An abrupt end: RST, as when a laptop lid closes or a process is killed."""
         if self.sock is None:
             return
-        self.room.transcript.add(self.name, "note", "vanishes (connection reset)")
+        self.room.transcript.add(self.name, "note", msg("note.vanishes_reset"))
         self._leaving = True
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -434,7 +446,7 @@ class UdpUser(ScriptedUser):
             self.sock.send(data)
             return True
         except OSError as error:
-            self.room.transcript.add(self.name, "note", f"send failed: {error}")
+            self.room.transcript.add(self.name, "note", msg("note.send_failed", error=error))
             return False
 
     def say(self, text: str) -> bool:
@@ -457,7 +469,7 @@ class UdpUser(ScriptedUser):
         # A leave datagram that names us is a notice when relayed; "/leave" relayed as chat is not.
         self.left_with = None if "{name}" in form else leave
         self.send_raw(leave.encode("utf-8"))
-        self.room.transcript.add(self.name, "note", "leaves and closes the socket")
+        self.room.transcript.add(self.name, "note", msg("note.leaves"))
         self._leaving = True
         self.sock.close()
         self.sock = None
@@ -465,7 +477,7 @@ class UdpUser(ScriptedUser):
     def vanish(self) -> None:
         if self.sock is None:
             return
-        self.room.transcript.add(self.name, "note", "vanishes without a word")
+        self.room.transcript.add(self.name, "note", msg("note.vanishes_silently"))
         self._leaving = True
         self.sock.close()
         self.sock = None

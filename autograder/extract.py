@@ -44,10 +44,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 from . import static
-from .results import Msg, Report, msg
+from .results import Joined, Msg, Report, msg, said
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -117,12 +117,13 @@ class Block:
     label_name: Optional[str] = None
     label_role: Optional[str] = None
     replaces: bool = False          # %%writefile without -a: the file starts again
-    skipped: Optional[str] = None   # why it is not a program (None: it is one)
+    # why it is not a program (None: it is one): a language or magic as written, or a sentence
+    skipped: Optional[Union[str, Msg]] = None
 
-    def where(self) -> str:
+    def where(self) -> Msg:
         if self.cell is not None:
-            return f"cell {self.cell}"
-        return f"lines {self.first_line}-{self.last_line}"
+            return msg("extract.cell", cell=self.cell)
+        return msg("extract.lines", first=self.first_line, last=self.last_line)
 
 
 @dataclass
@@ -190,20 +191,19 @@ class Extraction:
     def client(self) -> Optional[Part]:
         return self.part("client")
 
-    def describe(self, name: str) -> str:
-        """Where the file ``name`` came from, in one line for ``report.files``."""
+    def describe(self, name: str) -> Union[Msg, Joined]:
+        """Where the file ``name`` came from, in one line for ``report.files`` (in the reader's language)."""
         part = self.parts.get(name)
         if part is None:
-            return f"{self.document.name}: {name}"
-        pieces = _describe_blocks(part.prelude, shared=True) + _describe_blocks(part.blocks)
-        text = f"{self.document.name}: {' + '.join(pieces)}"
+            return Joined((self.document.name, name), ": ")
+        where = Joined(tuple(_describe_blocks(part.prelude, shared=True) + _describe_blocks(part.blocks)), " + ")
         if part.given_name and part.given_name != part.name:
-            text += f", written as {part.name}"
-        return text
+            return msg("extract.written_as", document=self.document.name, where=where, name=part.name)
+        return Joined((self.document.name, where), ": ")
 
-    def notes(self) -> Dict[str, str]:
+    def note_msgs(self) -> Dict[str, Union[Msg, Joined]]:
         """``report.files``: server and client first, then other files, then what was left out."""
-        out: Dict[str, str] = {}
+        out: Dict[str, Union[Msg, Joined]] = {}
         main = [self.part(role) for role in ("server", "client")]
         for role, part in zip(("server", "client"), main):
             if part:
@@ -212,9 +212,14 @@ class Extraction:
             if part not in main:
                 out[name] = self.describe(name)
         if self.ignored:
-            out["ignored"] = f"{self.document.name}: " + ", ".join(
-                f"{b.where()} ({b.skipped})" for b in self.ignored[:8]) + (" …" if len(self.ignored) > 8 else "")
+            blocks = Joined(tuple(Joined((b.where(), " (", b.skipped, ")"), "") for b in self.ignored[:8]))
+            more = " …" if len(self.ignored) > 8 else ""
+            out["ignored"] = Joined((self.document.name, ": ", blocks, more), "")
         return out
+
+    def notes(self, lang: str = "en") -> Dict[str, str]:
+        """``note_msgs`` as text in ``lang``."""
+        return {name: note.text(lang) for name, note in self.note_msgs().items()}
 
     def write(self, folder: Path) -> List[Path]:
         folder = Path(folder)
@@ -227,7 +232,16 @@ class Extraction:
         return written
 
 
-def _describe_blocks(blocks: List[Block], shared: bool = False) -> List[str]:
+# (shared, several) -> how cells are named; (shared, several, under a heading) -> how blocks are
+CELL_KEYS = {(False, False): "extract.cell", (False, True): "extract.cells",
+             (True, False): "extract.shared_cell", (True, True): "extract.shared_cells"}
+BLOCK_KEYS = {(False, False, False): "extract.block", (False, False, True): "extract.block_under",
+              (False, True, False): "extract.blocks", (False, True, True): "extract.blocks_under",
+              (True, False, False): "extract.shared_block", (True, False, True): "extract.shared_block_under",
+              (True, True, False): "extract.shared_blocks", (True, True, True): "extract.shared_blocks_under"}
+
+
+def _describe_blocks(blocks: List[Block], shared: bool = False) -> List[Union[Msg, Joined]]:
     """"block under '## Сервер' (lines 20-40)", "2 blocks under ...", "cell 3 (%%writefile server.py)"."""
     groups: List[List[Block]] = []
     for block in blocks:
@@ -235,21 +249,22 @@ def _describe_blocks(blocks: List[Block], shared: bool = False) -> List[str]:
             groups[-1].append(block)
         else:
             groups.append([block])
-    pieces = []
-    prefix = "shared " if shared else ""
+    pieces: List[Union[Msg, Joined]] = []
     for group in groups:
         first, many = group[0], len(group) > 1
-        under = f" under '{first.label}'" if first.label else ""
         if first.cell is not None:
-            cells = ("cells " if many else "cell ") + ", ".join(str(b.cell) for b in group)
+            numbers = ", ".join(str(b.cell) for b in group)
+            cells = msg(CELL_KEYS[shared, many], cell=numbers, cells=numbers)
             if first.info.startswith("%%") and not many:
-                pieces.append(f"{prefix}{cells} ({first.info})")
+                pieces.append(Joined((cells, f"({first.info})"), " "))
+            elif first.label:
+                pieces.append(msg("extract.under", cells=cells, label=first.label))
             else:
-                pieces.append(f"{prefix}{cells}{under}")
+                pieces.append(cells)
         else:
-            noun = f"{len(group)} {prefix}blocks" if many else f"{prefix}block"
             lines = ", ".join(f"{b.first_line}-{b.last_line}" for b in group)
-            pieces.append(f"{noun}{under} (lines {lines})")
+            key = BLOCK_KEYS[shared, many, bool(first.label)]
+            pieces.append(msg(key, count=len(group), label=first.label, lines=lines))
     return pieces
 
 
@@ -297,12 +312,12 @@ def annotate(report: Report, extraction: Extraction) -> Report:
         report.error = extraction.error
         report.score = 0.0
         report.checks = []
-    notes = extraction.notes()
-    files = {}
+    notes = extraction.note_msgs()
+    files: Dict[str, object] = {}
     for role, name in (report.files or {}).items():
         files[role] = extraction.describe(name) if name in extraction.parts else notes.get(role, name)
     for key, value in notes.items():
-        if key not in files and value not in files.values():
+        if key not in files and all(said(value, "en") != said(known, "en") for known in files.values()):
             files[key] = value
     report.files = files
     return report
@@ -321,7 +336,7 @@ def extract(path: Path) -> Extraction:
         try:
             extraction.blocks = notebook_blocks(json.loads(text))
         except (ValueError, TypeError, AttributeError, KeyError) as error:
-            extraction.error = msg("extract.unreadable", document=path.name, detail=f"not a notebook ({error})")
+            extraction.error = msg("extract.unreadable", document=path.name, detail=msg("extract.not_notebook", error=error))
             return extraction
     else:
         extraction.blocks = markdown_blocks(text)
@@ -479,7 +494,7 @@ def _indented_blocks(lines: List[str]) -> List[Block]:
                 end -= 1
             body = [l[4:] if l.startswith("    ") else l[1:] if l.startswith("\t") else l for l in lines[i:end]]
             block = Block(code="\n".join(body), first_line=i + 1, last_line=end, info="indented")
-            block.skipped = None if _is_program("\n".join(body)) else "not a program"
+            block.skipped = None if _is_program("\n".join(body)) else msg("extract.why.not_program")
             context.apply(block)
             blocks.append(block)
             context.after_block(block.skipped is None)
@@ -519,7 +534,7 @@ def _make_block(body: List[str], first_line: int, info: str) -> Optional[Block]:
     elif lang in SKIPPED_LANGS:
         block.skipped = lang
     elif lang in PYTHON_LANGS:
-        block.skipped = None if (_parses(code) or _pythonish(code) >= 0.5) and not _interactive(code) else "not Python"
+        block.skipped = None if (_parses(code) or _pythonish(code) >= 0.5) and not _interactive(code) else msg("extract.why.not_python")
     elif lang:
         block.skipped = lang
     else:
@@ -586,7 +601,7 @@ def _split_on_name_comments(block: Block) -> List[Block]:
                       last_line=block.first_line + begin + len(chunk) - 1, label=block.label, cell=block.cell,
                       info=block.info, label_name=block.label_name, label_role=block.label_role)
         piece.name = _name_inside(piece.code) if begin else block.name
-        piece.skipped = None if _is_program(piece.code) or _parses(piece.code) else "not a program"
+        piece.skipped = None if _is_program(piece.code) or _parses(piece.code) else msg("extract.why.not_program")
         if piece.name and piece.name != block.name:
             piece.label_name = piece.label_role = None
             piece.label = lines[begin].strip()
@@ -623,7 +638,7 @@ def notebook_blocks(notebook: dict) -> List[Block]:
         if block.name is None:
             block.name = _name_inside(block.code)
         if block.skipped is None and not block.info.startswith("%%writefile"):
-            block.skipped = None if _is_program(block.code) or _parses_with_code(block.code) else "not a program"
+            block.skipped = None if _is_program(block.code) or _parses_with_code(block.code) else msg("extract.why.not_program")
         context.apply(block)
         blocks.append(block)
         context.after_block(block.skipped is None)
@@ -631,7 +646,7 @@ def notebook_blocks(notebook: dict) -> List[Block]:
         # The notebook writes its programs to files: the other cells only drive them.
         for block in blocks:
             if block.skipped is None and not block.info.startswith("%%writefile"):
-                block.skipped = "runs the written files"
+                block.skipped = msg("extract.why.runs_files")
     return blocks
 
 
@@ -681,8 +696,8 @@ def _pythonish(code: str) -> float:
     return sum(bool(PYTHON_LINE.match(l)) for l in lines) / len(lines)
 
 
-def _what_else(code: str) -> str:
-    return "shell commands" if _interactive(code) else "not a program"
+def _what_else(code: str) -> Msg:
+    return msg("extract.why.shell") if _interactive(code) else msg("extract.why.not_program")
 
 
 def _definitions_only(code: str) -> bool:
@@ -778,13 +793,13 @@ def assign(extraction: Extraction) -> None:
             previous.blocks.append(block)
             continue
         elif previous is not None:
-            block.skipped = "an excerpt: no file or part named"
+            block.skipped = msg("extract.why.excerpt")
             continue
         else:
             if _definitions_only(block.code):
                 prelude.append(block)
             else:
-                block.skipped = "not part of the server or the client"
+                block.skipped = msg("extract.why.other_part")
             continue
         part = part_for(role, given)
         if block.replaces:
@@ -797,7 +812,7 @@ def assign(extraction: Extraction) -> None:
     if not extraction.programs and not extraction.parts:
         extraction.error = msg("extract.no_code", document=extraction.document.name)
     elif extraction.server is None:
-        found = ", ".join(parts) or f"{len(extraction.programs)} block(s)"
+        found = ", ".join(parts) or msg("extract.n_blocks", count=len(extraction.programs))
         extraction.error = msg("extract.no_server", document=extraction.document.name, found=found)
 
 

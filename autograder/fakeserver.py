@@ -17,6 +17,7 @@ from typing import List, Optional
 
 from .clients import Transcript
 from .protocol import TextStream, visible_bytes
+from .results import msg
 from .waiting import wait_until
 
 
@@ -91,7 +92,7 @@ class Peer:
             up.connect(address)
             up.settimeout(None)
         except OSError:
-            self.server.transcript.add("grader", "note", "the student's server did not take the connection")
+            self.server.transcript.add("grader", "note", msg("note.upstream_refused"))
             return
         self.upstream = up
         threading.Thread(target=self.relay_back, daemon=True).start()
@@ -128,7 +129,7 @@ class FakeServer:
             with self.changed:
                 self.peers.append(peer)
                 self.changed.notify_all()
-            self.transcript.add("client", "note", "connected to the grader's server")
+            self.transcript.add("client", "note", msg("note.connected_to_grader"))
             if self.upstream:
                 peer.connect_upstream(self.upstream)
             elif self.greeting:

@@ -61,6 +61,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                            "ru": "Используйте только стандартную библиотеку (socket, threading) или попросите преподавателя разрешить пакет (autograde --allow-packages ИМЯ)."},
     "error.packages": {"en": "the allowed packages could not be installed: {detail}",
                        "ru": "разрешённые пакеты установить не удалось: {detail}"},
+    "error.packages.timeout": {"en": "pip took longer than {seconds} s", "ru": "pip работал дольше {seconds} с"},
+    "error.packages.failed": {"en": "pip failed", "ru": "pip завершился с ошибкой"},
     "fail.starts.crashed": {"en": "the server crashed before listening: {type}: {message} ({file}, line {line})",
                             "ru": "сервер упал, не начав слушать порт: {type}: {message} ({file}, строка {line})"},
     "hint.starts.crashed": {"en": "Run the server yourself and read the traceback; fix the line it names.",
@@ -326,12 +328,143 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                           "ru": "{document}: код на Python найден ({found}), но сервера чата среди него нет (сервер вызывает bind и listen/accept или recvfrom)"},
     "extract.unreadable": {"en": "{document} cannot be read: {detail}",
                            "ru": "не удаётся прочитать {document}: {detail}"},
+    # where in a document a program came from (extract.py; report.files)
+    "extract.written_as": {"en": "{document}: {where}, written as {name}", "ru": "{document}: {where}, записан как {name}"},
+    "extract.cell": {"en": "cell {cell}", "ru": "ячейка {cell}"},
+    "extract.cells": {"en": "cells {cells}", "ru": "ячейки {cells}"},
+    "extract.lines": {"en": "lines {first}-{last}", "ru": "строки {first}-{last}"},
+    "extract.shared_cell": {"en": "shared cell {cell}", "ru": "общая ячейка {cell}"},
+    "extract.shared_cells": {"en": "shared cells {cells}", "ru": "общие ячейки {cells}"},
+    "extract.under": {"en": "{cells} under '{label}'", "ru": "{cells} под заголовком «{label}»"},
+    "extract.block": {"en": "block (lines {lines})", "ru": "блок (строки {lines})"},
+    "extract.block_under": {"en": "block under '{label}' (lines {lines})", "ru": "блок под заголовком «{label}» (строки {lines})"},
+    "extract.blocks": {"en": "{count} blocks (lines {lines})", "ru": "блоков: {count} (строки {lines})"},
+    "extract.blocks_under": {"en": "{count} blocks under '{label}' (lines {lines})",
+                             "ru": "блоков под заголовком «{label}»: {count} (строки {lines})"},
+    "extract.shared_block": {"en": "shared block (lines {lines})", "ru": "общий блок (строки {lines})"},
+    "extract.shared_block_under": {"en": "shared block under '{label}' (lines {lines})",
+                                   "ru": "общий блок под заголовком «{label}» (строки {lines})"},
+    "extract.shared_blocks": {"en": "{count} shared blocks (lines {lines})", "ru": "общих блоков: {count} (строки {lines})"},
+    "extract.shared_blocks_under": {"en": "{count} shared blocks under '{label}' (lines {lines})",
+                                    "ru": "общих блоков под заголовком «{label}»: {count} (строки {lines})"},
+    "extract.not_notebook": {"en": "not a notebook ({error})", "ru": "это не блокнот Jupyter ({error})"},
+    "extract.n_blocks": {"en": "{count} block(s)", "ru": "блоков: {count}"},
+    # why a block of a document is not one of the programs
+    "extract.why.not_program": {"en": "not a program", "ru": "не программа"},
+    "extract.why.not_python": {"en": "not Python", "ru": "не Python"},
+    "extract.why.shell": {"en": "shell commands", "ru": "команды оболочки"},
+    "extract.why.runs_files": {"en": "runs the written files", "ru": "запускает записанные файлы"},
+    "extract.why.excerpt": {"en": "an excerpt: no file or part named", "ru": "фрагмент: не сказано, какой файл или часть"},
+    "extract.why.other_part": {"en": "not part of the server or the client", "ru": "не относится ни к серверу, ни к клиенту"},
     # --- similar submissions (similarity.py) -------------------------------------------
     "similar.pair": {"en": "{a} and {b}: {percent}% of the code is the same once names, comments and layout are ignored (lines {lines_a} and {lines_b})",
                      "ru": "{a} и {b}: {percent}% кода совпадает, если не считать имён, комментариев и оформления (строки {lines_a} и {lines_b})"},
     "similar.none": {"en": "no pair of submissions is {percent}% alike or more",
                      "ru": "нет пар работ, совпадающих на {percent}% и больше"},
     # --- the text report ----------------------------------------------------------------
+    # --- the command line (cli.py): help and usage errors ---------------------------
+    "cli.description": {"en": "Grade a socket + threading chat submission (a folder with server.py and client.py).",
+                        "ru": "Проверить работу «чат на socket и threading» (папку с server.py и client.py)."},
+    "cli.meta.path": {"en": "PATH", "ru": "ПУТЬ"},
+    "cli.meta.file": {"en": "FILE", "ru": "ФАЙЛ"},
+    "cli.meta.dir": {"en": "DIR", "ru": "ПАПКА"},
+    "cli.meta.seconds": {"en": "SECONDS", "ru": "СЕКУНДЫ"},
+    "cli.meta.host": {"en": "HOST", "ru": "АДРЕС"},
+    "cli.meta.port": {"en": "PORT", "ru": "ПОРТ"},
+    "cli.meta.spec": {"en": "SPEC", "ru": "ИСТОЧНИК"},
+    "cli.export.help.target": {"en": "the platform to prepare for", "ru": "для какой платформы готовить"},
+    "cli.meta.names": {"en": "NAMES", "ru": "ПАКЕТЫ"},
+    "cli.meta.file_args": {"en": "'FILE ARGS'", "ru": "'ФАЙЛ АРГУМЕНТЫ'"},
+    "cli.help.path": {"en": "a submission (folder or .zip), or a class: a folder of them",
+                      "ru": "работа (папка или .zip) или целая группа: папка с работами"},
+    "cli.help.json": {"en": "also write the machine report (schema 1) to FILE; '-' writes only it, to stdout",
+                      "ru": "ещё и записать машинный отчёт (schema 1) в ФАЙЛ; '-' — вывести только его, в stdout"},
+    "cli.help.lang": {"en": "report language (default: from the locale)", "ru": "язык отчёта (по умолчанию — из локали)"},
+    "cli.help.rubric": {"en": "use another rubric file (TOML)", "ru": "взять другой файл с критериями оценки (TOML)"},
+    "cli.help.fail_under": {"en": "exit 1 when the score is below N", "ru": "завершиться с кодом 1, если итог меньше N"},
+    "cli.help.live": {"en": "show the conversation with the submission as it happens (for a projector)",
+                      "ru": "показывать разговор с программой по ходу проверки (для проектора)"},
+    "cli.help.batch": {"en": "PATH is a class: grade every submission in it",
+                       "ru": "ПУТЬ — это группа: проверить каждую работу в ней"},
+    "cli.help.single": {"en": "PATH is one submission, whatever it looks like",
+                        "ru": "ПУТЬ — это одна работа, как бы она ни выглядела"},
+    "cli.help.course": {"en": "PATH is a course repository (students/<group>/<name>/... or students/<name>/...): find each student's chat task and grade it, a row per student",
+                        "ru": "ПУТЬ — репозиторий курса (students/<группа>/<имя>/... или students/<имя>/...): найти у каждого студента задание «чат» и проверить его, по строке на студента"},
+    "cli.help.jobs": {"en": "class: submissions graded at once (default: CPU count)",
+                      "ru": "группа: сколько работ проверять одновременно (по умолчанию — по числу процессоров)"},
+    "cli.help.out": {"en": "class: write per-submission reports, gradebook.csv, junit.xml and the summary to DIR",
+                     "ru": "группа: записать в ПАПКУ отчёты по каждой работе, gradebook.csv, junit.xml и сводку"},
+    "cli.help.timeout": {"en": "class: wall-clock bound per submission (default: 300)",
+                         "ru": "группа: предельное время на одну работу (по умолчанию 300)"},
+    "cli.help.gradescope": {"en": "also write Gradescope's results.json to FILE",
+                            "ru": "ещё и записать results.json для Gradescope в ФАЙЛ"},
+    "cli.help.server": {"en": "one submission: the server's file and arguments, e.g. 'task4_chat.py server' (default: found by name and code; a chatlab.toml in the submission can say it too)",
+                        "ru": "одна работа: файл сервера и его аргументы, например 'task4_chat.py server' (по умолчанию ищется по имени и коду; это можно указать и в chatlab.toml внутри работы)"},
+    "cli.help.client": {"en": "one submission: the client's file and arguments",
+                        "ru": "одна работа: файл клиента и его аргументы"},
+    "cli.help.allow_packages": {"en": "comma-separated packages submissions may import (e.g. colorama), installed into a separate folder for the sandbox; a class passes it on to every submission",
+                                "ru": "пакеты через запятую, которые работам можно импортировать (например, colorama); ставятся в отдельную папку для песочницы, при проверке группы — для каждой работы"},
+    "cli.help.github_output": {"en": "append the GitHub Classroom runner result (result=...) to FILE, e.g. $GITHUB_OUTPUT",
+                               "ru": "дописать результат для GitHub Classroom (result=...) в ФАЙЛ, например $GITHUB_OUTPUT"},
+    "cli.export.description": {"en": "Generate what a grading platform needs to run autograde.",
+                               "ru": "Подготовить всё, что нужно платформе проверки, чтобы запускать autograde."},
+    "cli.export.help.out": {"en": "where to write (default: ./gradescope-autograder, or . for github-classroom)",
+                            "ru": "куда записать (по умолчанию ./gradescope-autograder, для github-classroom — текущая папка)"},
+    "cli.export.help.lang": {"en": "language of the students' reports", "ru": "язык отчётов для студентов"},
+    "cli.export.help.rubric": {"en": "gradescope: bundle this rubric instead of the default",
+                               "ru": "gradescope: положить в пакет этот файл критериев вместо стандартного"},
+    "cli.export.help.install": {"en": "github-classroom: what `pip install` gets chatlab from (e.g. git+https://...)",
+                                "ru": "github-classroom: откуда `pip install` берёт chatlab (например, git+https://...)"},
+    "cli.demo.description": {"en": "Run the reference chat server for the room, with a live panel.",
+                             "ru": "Запустить эталонный сервер чата для аудитории, с живой панелью."},
+    "cli.demo.help.host": {"en": "address to listen on (default: every network of this machine)",
+                           "ru": "адрес, на котором слушать (по умолчанию — все сети этого компьютера)"},
+    "cli.demo.help.port": {"en": "port to listen on (default: 9090)", "ru": "порт, который слушать (по умолчанию 9090)"},
+    "cli.demo.help.bots": {"en": "fill the room with N chatty scripted users",
+                           "ru": "заполнить чат N болтливыми ботами"},
+    "cli.demo.help.bot_rate": {"en": "messages per second per bot", "ru": "сообщений в секунду от каждого бота"},
+    "cli.demo.help.duration": {"en": "stop by itself after this long", "ru": "остановиться самому через столько секунд"},
+    "cli.demo.help.server": {"en": "another chat server to run (default: the reference)",
+                             "ru": "другой сервер чата для запуска (по умолчанию — эталонный)"},
+    "cli.error.no_path": {"en": "no such file or folder: {path}", "ru": "нет такого файла или папки: {path}"},
+    "cli.error.no_rubric": {"en": "no such rubric file: {path}", "ru": "нет такого файла критериев: {path}"},
+    "cli.error.no_server": {"en": "no such server: {server} (run from a clone of chatlab, or pass --server)",
+                            "ru": "нет такого сервера: {server} (запускайте из клона chatlab или укажите --server)"},
+    # --- transcript notes: what a user did, in the grader's words (the user's name comes first) ---
+    "note.connected": {"en": "connected", "ru": "соединение установлено"},
+    "note.connect_failed": {"en": "connect failed: {error}", "ru": "не удалось подключиться: {error}"},
+    "note.reset_by_server": {"en": "connection reset by server", "ru": "сервер сбросил соединение"},
+    "note.server_closed": {"en": "the server closed the connection", "ru": "сервер закрыл соединение"},
+    "note.send_failed": {"en": "send failed: {error}", "ru": "отправить не удалось: {error}"},
+    "note.closes": {"en": "closes the connection", "ru": "закрывает соединение"},
+    "note.vanishes_reset": {"en": "vanishes (connection reset)", "ru": "внезапно пропадает (соединение сброшено)"},
+    "note.leaves": {"en": "leaves and closes the socket", "ru": "выходит из чата и закрывает сокет"},
+    "note.vanishes_silently": {"en": "vanishes without a word", "ru": "пропадает, не попрощавшись"},
+    "note.skipped_entries": {"en": "… {count} entries left out …", "ru": "… пропущено записей: {count} …"},
+    "note.upstream_refused": {"en": "the student's server did not take the connection",
+                              "ru": "сервер студента не принял соединение"},
+    "note.connected_to_grader": {"en": "connected to the grader's server", "ru": "подключился к серверу проверяющего"},
+    "note.keyboard_closed": {"en": "closes the keyboard (end of input)", "ru": "закрывает клавиатуру (ввод окончен)"},
+    "note.client_starts": {"en": "starts the student's client", "ru": "запускает клиент студента"},
+    "note.client_exited": {"en": "the client exited (code {code})", "ru": "клиент завершился (код {code})"},
+    "note.client_closes": {"en": "closes the client", "ru": "закрывает клиент"},
+    "note.client_killed": {"en": "the client is killed", "ru": "клиент принудительно завершён"},
+    "note.end_of_input": {"en": "end of input (Ctrl+D)", "ru": "ввод окончен (Ctrl+D)"},
+    "note.shut_wr": {"en": "closes its side (shutdown SHUT_WR)", "ru": "закрывает свою сторону соединения (shutdown SHUT_WR)"},
+    "note.connected_stops_reading": {"en": "connected (and will stop reading after the nickname)",
+                                     "ru": "соединение установлено (после никнейма перестанет читать)"},
+    "note.stop_set": {"en": "stop.set() is called", "ru": "вызван stop.set()"},
+    "note.server_goes_away": {"en": "the server goes away", "ru": "сервер отключается"},
+    "note.bytes": {"en": "{count} bytes", "ru": "{count} байт"},
+    "note.lines_bytes": {"en": "{lines} lines, {count} bytes", "ru": "строк: {lines}, байт: {count}"},
+    # how a transcript line says who did what
+    "who.client": {"en": "client", "ru": "клиент"},
+    "who.server": {"en": "server", "ru": "сервер"},
+    "who.grader": {"en": "grader", "ru": "проверяющий"},
+    "who.you": {"en": "you", "ru": "пользователь"},
+    "who.probe": {"en": "probe", "ru": "проба"},
+    "who.check": {"en": "check", "ru": "проверка"},
+    "ui.transcript.types": {"en": "types", "ru": "вводит"},
     "ui.title": {"en": "chatlab autograde: {submission}", "ru": "chatlab autograde: {submission}"},
     "ui.files": {"en": "server: {server}   client: {client}", "ru": "сервер: {server}   клиент: {client}"},
     "ui.variant": {"en": "variant: {variant} ({reason})", "ru": "вариант: {variant} ({reason})"},
@@ -349,6 +482,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.status.failed": {"en": "failed", "ru": "не пройдена"},
     "ui.status.skipped": {"en": "skipped", "ru": "пропущена"},
     "ui.status.error": {"en": "error", "ru": "ошибка"},
+    "ui.status.not_run": {"en": "not run", "ru": "не запускалась"},
     "ui.status.manual": {"en": "needs a person", "ru": "нужен человек"},
     # --- which way the users were played (drivers.py) -----------------------------
     "ui.driven.wire": {"en": "the grader's text users", "ru": "текстовые пользователи проверяющего"},
@@ -370,6 +504,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "hint.manual": {"en": "Your instructor will try this by hand. To be graded automatically, speak the protocol in labs/chat/protocol.en.md or hand in a console client as well.",
                     "ru": "Преподаватель проверит это вручную. Чтобы проверка была автоматической, используйте протокол из labs/chat/protocol.ru.md или сдайте ещё и консольный клиент."},
     "ui.none": {"en": "none", "ru": "нет"},
+    "ui.seconds": {"en": "{seconds} s", "ru": "{seconds} с"},
     "ui.duration": {"en": "graded in {seconds} s", "ru": "проверено за {seconds} с"},
     "ui.not_a_grade": {"en": "This is what the public checks say; your instructor's grade may differ.",
                        "ru": "Это результат открытых проверок; итоговую оценку ставит преподаватель."},
@@ -378,6 +513,17 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                             "ru": "проверка шла дольше {seconds} с и была остановлена"},
     "error.batch.crashed": {"en": "the grader itself failed on this submission (not your fault): {detail}",
                             "ru": "проверяющая программа сама сломалась на этой работе (вы не виноваты): {detail}"},
+    "error.batch.exit_code": {"en": "exit code {code}", "ru": "код завершения {code}"},
+    # why an archive is not unpacked (batch.py)
+    "zip.unreadable": {"en": "not a readable zip ({error})", "ru": "это не читаемый zip-архив ({error})"},
+    "zip.too_many": {"en": "{count} files (at most {most})", "ru": "файлов: {count} (можно не больше {most})"},
+    "zip.unsafe_path": {"en": "unsafe path inside: {name}", "ru": "внутри опасный путь: {name}"},
+    "zip.too_big": {"en": "more than {mb} MB when unpacked", "ru": "в распакованном виде больше {mb} МБ"},
+    "zip.member": {"en": "{name}: {error}", "ru": "не удалось распаковать {name}: {error}"},
+    "zip.too_deep": {"en": "zips nested more than {levels} deep", "ru": "архивы вложены друг в друга глубже {levels} уровней"},
+    "zip.too_much": {"en": "more than {count} files or {mb} MB when unpacked",
+                     "ru": "в распакованном виде больше {count} файлов или {mb} МБ"},
+    "zip.inner": {"en": "{name}: {reason}", "ru": "вложенный архив {name}: {reason}"},
     "error.batch.zip": {"en": "{file}: the archive cannot be unpacked safely: {detail}",
                         "ru": "{file}: архив нельзя безопасно распаковать: {detail}"},
     "ui.batch.progress": {"en": "done {done}/{total} · failed {failed} · running {running}",
@@ -451,6 +597,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.layer.uid": {"en": "a separate unprivileged user", "ru": "отдельный непривилегированный пользователь"},
     "ui.layer.cgroup": {"en": "a memory and process cap for the whole run (cgroup)",
                         "ru": "общий лимит памяти и процессов на весь запуск (cgroup)"},
+    "ui.gradescope.crashed": {"en": "The autograder itself failed (exit code {code}); please tell your instructor.",
+                              "ru": "Сбой в самой автоматической проверке (код завершения {code}); пожалуйста, сообщите преподавателю."},
     "ui.export.written": {"en": "wrote {path}", "ru": "записан файл {path}"},
     # --- notebooks (autograder/notebook): the checklist -------------------------------------
     "nb.ui.header": {"en": "Check {step}: {title}", "ru": "Проверка {step}: {title}"},
@@ -725,6 +873,38 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
 }
 
 
+# argparse's own phrases (its gettext message ids), for the command line in Russian.
+ARGPARSE_RU: Dict[str, str] = {
+    "usage: ": "использование: ",
+    "positional arguments": "позиционные аргументы",
+    "options": "параметры",
+    "optional arguments": "параметры",
+    "show this help message and exit": "показать эту справку и выйти",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: ошибка: %(message)s\n",
+    "the following arguments are required: %s": "не хватает обязательных аргументов: %s",
+    "unrecognized arguments: %s": "непонятные аргументы: %s",
+    "argument %(argument_name)s: %(message)s": "аргумент %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "недопустимое значение: %(value)r (выберите из %(choices)s)",
+    "invalid %(type)s value: %(value)r": "значение %(value)r не подходит (нужен тип %(type)s)",
+    "expected one argument": "нужно одно значение",
+    "expected at most one argument": "нужно не больше одного значения",
+    "expected at least one argument": "нужно хотя бы одно значение",
+    "expected %s argument": "нужно значений: %s",
+    "expected %s arguments": "нужно значений: %s",
+    "not allowed with argument %s": "нельзя вместе с аргументом %s",
+    "one of the arguments %s is required": "нужен один из аргументов %s",
+    "ambiguous option: %(option)s could match %(matches)s": "неоднозначный параметр: %(option)s может означать %(matches)s",
+    "ignored explicit argument %r": "лишнее значение %r проигнорировано",
+    "unexpected option string: %s": "неожиданный параметр: %s",
+    "can't open '%(filename)s': %(error)s": "не удаётся открыть '%(filename)s': %(error)s",
+}
+
+
+def argparse_phrase(text: str, lang: str) -> str:
+    """One of argparse's phrases in ``lang`` (as argparse has it where we lack it)."""
+    return ARGPARSE_RU.get(text, text) if lang == "ru" else text
+
+
 def translate(key: str, lang: str, params: Optional[Dict[str, Any]] = None) -> str:
     entry = CATALOGUE.get(key)
     if entry is None:
@@ -734,6 +914,27 @@ def translate(key: str, lang: str, params: Optional[Dict[str, Any]] = None) -> s
         return template.format(**(params or {}))
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def entry_text(entry: dict, lang: str) -> str:
+    """A transcript entry's words in ``lang``.
+
+    A note (what a user did, in the grader's words) carries a catalogue ``key``
+    and its ``params``, so a stored report re-renders in either language; its
+    ``text`` is the sentence in the language it was stored in, for people and
+    for older reports.  What was sent and received is the program's own text.
+    """
+    key = entry.get("key")
+    if key and key in CATALOGUE:
+        return translate(key, lang, entry.get("params") or {})
+    return entry.get("text") or ""
+
+
+def entry_who(entry: dict, lang: str) -> str:
+    """Who an entry is about: a user's name as it is, the grader's own roles ("client", "grader") translated."""
+    who = entry.get("who") or ""
+    key = f"who.{who}"
+    return translate(key, lang) if key in CATALOGUE else who
 
 
 def default_language() -> str:

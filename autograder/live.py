@@ -13,7 +13,7 @@ from typing import Dict, Optional
 from rich.console import Console
 from rich.text import Text
 
-from .i18n import translate
+from .i18n import entry_text, entry_who, translate
 from .report.text import MARKS
 
 PALETTE = ("bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_blue", "orange1",
@@ -44,8 +44,8 @@ class LiveView:
             self.console.print(Text(f"▶ {title}  [{check_id}]", style="bold white on grey23"))
 
     def entry(self, entry: dict) -> None:
-        who = entry.get("who") or ""
-        text = entry["text"].replace("⏎\n", " ").replace("\n", " ").strip()
+        who = entry_who(entry, self.lang)
+        text = entry_text(entry, self.lang).replace("⏎\n", " ").replace("\n", " ").strip()
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT - 1] + "…"
         line = Text(f"{entry['t']:6.2f}s ", style="dim")

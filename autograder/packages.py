@@ -18,11 +18,20 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, List
 
+from .results import Msg, msg
+
 INSTALL_TIMEOUT = 600  # seconds pip may take
 
 
 class PackageError(RuntimeError):
-    """pip could not install what was allowed (a name that does not exist, no network)."""
+    """pip could not install what was allowed (a name that does not exist, no network).
+
+    ``reason`` is what to tell a person: our sentence (a ``Msg``) or pip's own last line.
+    """
+
+    def __init__(self, reason) -> None:
+        super().__init__(reason.text("en") if isinstance(reason, Msg) else reason)
+        self.reason = reason
 
 
 def names_from(text: str) -> List[str]:
@@ -51,11 +60,11 @@ def install(names: Iterable[str]) -> Path:
         done = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
     except subprocess.TimeoutExpired as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise PackageError(f"pip took longer than {INSTALL_TIMEOUT} s") from error
+        raise PackageError(msg("error.packages.timeout", seconds=INSTALL_TIMEOUT)) from error
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         said = (done.stderr or done.stdout).strip().splitlines()
-        raise PackageError(said[-1] if said else "pip failed")
+        raise PackageError(said[-1] if said else msg("error.packages.failed"))
     _readable_by_all(staging)
     (staging / ".complete").write_text(",".join(names), encoding="utf-8")
     try:

@@ -231,7 +231,8 @@ class ChatlabPlugin:
         for dependency in info.get("depends", ()):
             status = self.context.status(dependency)
             if status != "passed":
-                item.stash[_SKIP_REASON] = msg("skip.dependency", check=dependency, status=status or "not run")
+                item.stash[_SKIP_REASON] = msg("skip.dependency", check=dependency,
+                                                         status=msg(f"ui.status.{status or 'not_run'}"))
                 pytest.skip(f"depends on {dependency}")
         if self.context.observer is not None:
             self.context.observer.check_started(info["id"], info.get("title") or None)

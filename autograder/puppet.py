@@ -24,6 +24,7 @@ from typing import List, Optional
 
 from . import prompts
 from .clients import REACTION_WAIT, ScriptedUser, Transcript
+from .results import msg
 from .sandbox import Child, Limits
 from .waiting import wait_until
 
@@ -94,7 +95,7 @@ class StudentClient:
         return self.child.type_line(line)
 
     def end_of_input(self) -> None:
-        self.transcript.add(self.who, "note", "closes the keyboard (end of input)")
+        self.transcript.add(self.who, "note", msg("note.keyboard_closed"))
         self.child.close_stdin()
 
     # -- the screen --------------------------------------------------------------
@@ -173,7 +174,7 @@ class PuppetUser(ScriptedUser):
         self.client = self.launcher.make(self.name, self.room.address, self.room.transcript)
         self.client.child.stdout.listeners.append(self.received)
         self.client.start()
-        self.room.transcript.add(self.name, "note", "starts the student's client")
+        self.room.transcript.add(self.name, "note", msg("note.client_starts"))
         threading.Thread(target=self._watch_exit, name=f"puppet-{self.name}", daemon=True).start()
         return self
 
@@ -183,7 +184,7 @@ class PuppetUser(ScriptedUser):
             if self._leaving:
                 return
         if not self._leaving:
-            self.room.transcript.add(self.name, "note", f"the client exited (code {child.exit_code})")
+            self.room.transcript.add(self.name, "note", msg("note.client_exited", code=child.exit_code))
             with self.room.changed:
                 self.closed_by_server = True
                 self.closed_at = time.monotonic()
@@ -220,13 +221,13 @@ class PuppetUser(ScriptedUser):
             self.client.type(word)
             if self.client.wait_exit(QUIT_EXIT):
                 return
-        self.room.transcript.add(self.name, "note", "closes the client")
+        self.room.transcript.add(self.name, "note", msg("note.client_closes"))
         self.client.stop()
 
     def vanish(self) -> None:
         if self.client is None:
             return
-        self.room.transcript.add(self.name, "note", "the client is killed")
+        self.room.transcript.add(self.name, "note", msg("note.client_killed"))
         self.dispose()
 
     def dispose(self) -> None:

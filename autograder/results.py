@@ -27,11 +27,37 @@ class Msg:
     params: Dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return i18n.translate(self.key, lang, self.params)
+        return i18n.translate(self.key, lang, {k: _said(v, lang) for k, v in self.params.items()})
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Sentences said one after another (``a + b``, ``a, b``), each in the reader's language."""
+
+    parts: tuple
+    sep: str = ", "
+
+    def text(self, lang: str) -> str:
+        return self.sep.join(str(_said(part, lang)) for part in self.parts)
+
+
+def _said(value: Any, lang: str) -> Any:
+    """A parameter as the reader sees it: a nested sentence is translated too."""
+    return value.text(lang) if isinstance(value, (Msg, Joined)) else value
 
 
 def msg(key: str, **params: Any) -> Msg:
     return Msg(key, params)
+
+
+def said(value: Any, lang: str) -> Any:
+    """``value`` in ``lang`` if it is a sentence (``Msg``, ``Joined``), else as it is."""
+    return _said(value, lang)
+
+
+def localised_transcript(entries: List[dict], lang: str) -> List[dict]:
+    """Transcript entries with each note's ``text`` in ``lang``; ``key``/``params`` stay for re-rendering."""
+    return [dict(entry, text=i18n.entry_text(entry, lang)) if entry.get("key") else entry for entry in entries]
 
 
 class CheckFailed(Exception):
@@ -86,7 +112,7 @@ class CheckResult:
             "hint": self.hint.text(lang) if self.hint else None,
             "expected": self.expected,
             "actual": self.actual,
-            "transcript": self.transcript,
+            "transcript": localised_transcript(self.transcript, lang),
             "server_output": self.server_output,
             "mistake": self.signature,
             "driven_by": self.driven_by,
@@ -105,7 +131,7 @@ class Report:
     cap: float = 0.0
     cap_reason: Optional[Msg] = None
     detected: Dict[str, Any] = field(default_factory=dict)
-    files: Dict[str, str] = field(default_factory=dict)
+    files: Dict[str, Any] = field(default_factory=dict)  # a str, or a Msg (where in a document it came from)
     checks: List[CheckResult] = field(default_factory=list)
     error: Optional[Msg] = None
     sandbox: List[str] = field(default_factory=list)
@@ -127,7 +153,7 @@ class Report:
             "cap": self.cap,
             "cap_reason": self.cap_reason.text(lang) if self.cap_reason else None,
             "detected": self.detected,
-            "files": self.files,
+            "files": {name: said(where, lang) for name, where in self.files.items()},
             "sandbox": self.sandbox,
             "threading_factor": self.threading_factor,
             "checks": [c.to_dict(lang) for c in self.checks],

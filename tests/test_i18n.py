@@ -11,7 +11,7 @@ pytestmark = pytest.mark.timeout(30)
 PACKAGE = Path(i18n.__file__).parent
 
 
-KEY_LITERAL = re.compile(r"""["']((?:fail|hint|error|skip|ui|check|variant|manual|drive)\.[\w.\-]+)["']""")
+KEY_LITERAL = re.compile(r"""["']((?:fail|hint|error|skip|ui|check|variant|manual|drive|note|extract|zip)\.[\w.\-]+)["']""")
 
 
 def keys_used_in_code():
@@ -25,7 +25,8 @@ def keys_used_in_code():
 
 
 def test_the_scanner_sees_keys():
-    assert {"fail.drop.lost", "fail.drop.dead", "hint.idle.cpu", "ui.score"} <= keys_used_in_code()
+    assert {"fail.drop.lost", "fail.drop.dead", "hint.idle.cpu", "ui.score", "note.vanishes_reset",
+            "extract.block_under", "zip.too_deep"} <= keys_used_in_code()
 
 
 def test_every_entry_has_both_languages():
@@ -69,3 +70,12 @@ def test_locale_picks_the_default(monkeypatch):
     assert i18n.default_language() == "ru"
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     assert i18n.default_language() == "en"
+
+
+def test_every_command_line_text_is_in_the_catalogue():
+    source = (PACKAGE / "cli.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"""\bh\(["']([\w.]+)["']\)""", source))
+    assert {"help.path", "meta.file", "demo.help.bots", "export.help.lang"} <= used
+    assert not sorted(k for k in used if f"cli.{k}" not in i18n.CATALOGUE)
+    assert not sorted(k for k in re.findall(r"""usage_error\([^,]+, \w+, ["']([\w.]+)["']""", source)
+                      if k not in i18n.CATALOGUE)

@@ -129,7 +129,7 @@ cd "$ROOT"
 "$PYTHON" -m autograder "$ROOT/submission" --single --lang {lang} --gradescope "$RESULTS"
 status=$?
 if [ ! -s "$RESULTS" ]; then
-    printf '{{"score": 0, "output": "The autograder itself failed (exit code %s); please tell your instructor.", "tests": []}}\\n' "$status" > "$RESULTS"
+    printf '{{"score": 0, "output": "{crashed}", "tests": []}}\\n' "$status" > "$RESULTS"
 fi
 exit 0
 """
@@ -165,7 +165,9 @@ def bundle_files(lang: str = "en", rubric_path: Optional[Path] = None) -> Dict[s
     header = HEADER.format(version=version)
     files = {
         "setup.sh": SETUP_SH.format(header=header).encode(),
-        "run_autograder": RUN_AUTOGRADER.format(header=header, lang=lang).encode(),
+        # the exit code is printf's %s; the sentence sits inside a JSON string inside '...'
+        "run_autograder": RUN_AUTOGRADER.format(header=header, lang=lang, crashed=translate(
+            "ui.gradescope.crashed", lang, {"code": "%s"}).replace("'", "’").replace('"', "”")).encode(),
         "chatlab/pyproject.toml": PYPROJECT.format(
             header=header, version=version,
             dependencies="\n".join(f"    '{d}'," for d in _dependencies())).encode(),

@@ -17,7 +17,7 @@ import html
 from dataclasses import dataclass, field
 from typing import List, Optional, Union
 
-from ..i18n import translate
+from ..i18n import entry_text, entry_who, translate
 from ..protocol import visible
 from ..results import Msg
 
@@ -166,7 +166,7 @@ def _details(item: Item, lang: str) -> List[str]:
         lines.append(f"{translate('nb.ui.output', lang)}:\n" + _tail(item.output))
     if item.transcript:
         lines.append(f"{translate('ui.transcript', lang)}:\n" + "\n".join(
-            transcript_line(entry) for entry in item.transcript[-TRANSCRIPT_TAIL:]))
+            transcript_line(entry, lang) for entry in item.transcript[-TRANSCRIPT_TAIL:]))
     return lines
 
 
@@ -184,7 +184,7 @@ def _html_details(item: Item, lang: str) -> str:
             parts.append(f'<div style="color:#0969da"><b>{e(translate("ui.hint", lang))}:</b> '
                          f"{e(say(item.hint, lang))}</div>")
         for label, body in (("nb.ui.output", _tail(item.output) if item.output else ""),
-                            ("ui.transcript", "\n".join(map(transcript_line, item.transcript[-TRANSCRIPT_TAIL:])))):
+                            ("ui.transcript", "\n".join(transcript_line(entry, lang) for entry in item.transcript[-TRANSCRIPT_TAIL:]))):
             if body:
                 parts.append(f"<details><summary>{e(translate(label, lang))}</summary>"
                              f'<pre style="font-size:85%;margin:2px 0">{e(body)}</pre></details>')
@@ -197,10 +197,10 @@ def _tail(text: str) -> str:
     return ("…" + text[-OUTPUT_TAIL:]) if len(text) > OUTPUT_TAIL else text
 
 
-def transcript_line(entry: dict) -> str:
+def transcript_line(entry: dict, lang: str = "en") -> str:
     """``  0.012s    alice → hello⏎`` — who did what, when, invisible characters shown."""
     arrow = ARROWS.get(entry.get("kind"), " ")
-    text = entry.get("text", "").replace("⏎\n", "⏎").replace("\n", "⏎")
+    text = entry_text(entry, lang).replace("⏎\n", "⏎").replace("\n", "⏎")
     if len(text) > 120:
         text = text[:117] + "…"
-    return f"{entry.get('t', 0):7.3f}s {entry.get('who', ''):>8} {arrow} {text}"
+    return f"{entry.get('t', 0):7.3f}s {entry_who(entry, lang):>8} {arrow} {text}"

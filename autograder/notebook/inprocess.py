@@ -38,6 +38,7 @@ from typing import Callable, Dict, List, Optional
 
 from ..clients import Profile, Room, ScriptedUser
 from ..protocol import visible_bytes
+from ..results import msg
 
 POLL = 0.05  # how often a parked accept()/recvfrom() looks at the stop flag
 STOP_WAIT = 2.0  # how long a stopped server's thread may take to return
@@ -530,7 +531,7 @@ class Peer(ScriptedUser):
     def adopt(self, sock: socket.socket) -> "Peer":
         self.sock = sock
         self.room.users[self.name] = self
-        self.room.transcript.add(self.name, "note", "connected")
+        self.room.transcript.add(self.name, "note", msg("note.connected"))
         self._reader = threading.Thread(target=self._read, name=f"{OUR_THREADS}peer-{self.name}", daemon=True)
         self._reader.start()
         return self
@@ -582,7 +583,7 @@ class UdpUser(ScriptedUser):
             self.sock.sendto(data, self.room.address)
             return True
         except OSError as error:
-            self.room.transcript.add(self.name, "note", f"send failed: {error}")
+            self.room.transcript.add(self.name, "note", msg("note.send_failed", error=error))
             return False
 
     def say(self, text: str) -> bool:
@@ -630,7 +631,7 @@ class Typing:
         self._lines.put(line)
 
     def end(self) -> None:
-        self.room.transcript.add(self.who, "note", "end of input (Ctrl+D)")
+        self.room.transcript.add(self.who, "note", msg("note.end_of_input"))
         self._lines.put(Typing.END)
 
 

@@ -278,10 +278,10 @@ def run_echo(ctx: Context) -> None:
         client = socket.create_connection(server.address, timeout=5)
         _closer(scene, lambda: shut(client))
         room = _scene_room(scene, server.address)
-        room.transcript.add("you", "note", "connected")
+        room.transcript.add("you", "note", msg("note.connected"))
         return server, client
 
-    def exchange(scene, data: bytes, label: str) -> bytes:
+    def exchange(scene, data: bytes, label) -> bytes:
         server, client = start(scene)
         room = scene["room"]
         room.transcript.add("client", "send", label)
@@ -296,7 +296,7 @@ def run_echo(ctx: Context) -> None:
 
     def big(scene):
         data = bytes(range(256)) * 800  # 204800 bytes: more than one recv() returns
-        got = exchange(scene, data, f"{len(data)} bytes")
+        got = exchange(scene, data, msg("note.bytes", count=len(data)))
         expect(len(got) == len(data), msg("nb.fail.echo_short", sent=len(data), got=len(got)),
                msg("nb.hint.echo_sendall"))
         expect(got == data, msg("nb.fail.echo_changed"), msg("nb.hint.echo_sendall"))
@@ -312,7 +312,7 @@ def run_echo(ctx: Context) -> None:
         room = scene["room"]
         client.sendall(b"bye")
         _receive_exactly(client, 3, seconds=5.0, room=room)
-        room.transcript.add("client", "note", "closes its side (shutdown SHUT_WR)")
+        room.transcript.add("client", "note", msg("note.shut_wr"))
         client.shutdown(socket.SHUT_WR)
         returned = wait_for(lambda: server.handler_done and server.handler_done[0].is_set(), RETURN_WAIT)
         expect(returned, msg("nb.fail.echo_no_return", seconds=RETURN_WAIT), msg("nb.hint.echo_close"))
@@ -350,11 +350,11 @@ def _receive_exactly(sock: socket.socket, size: int, seconds: float, room: Room)
         except (socket.timeout, OSError):
             break
         if not chunk:
-            room.transcript.add("client", "note", "the server closed the connection")
+            room.transcript.add("client", "note", msg("note.server_closed"))
             break
         got += chunk
     sock.settimeout(None)
-    room.transcript.add("client", "recv", f"{len(got)} bytes" if size > 200 else got.decode("utf-8", "replace"))
+    room.transcript.add("client", "recv", msg("note.bytes", count=len(got)) if size > 200 else got.decode("utf-8", "replace"))
     return got
 
 
@@ -776,7 +776,7 @@ def run_server(ctx: Context) -> None:
             raise CheckFailed(msg("nb.fail.serve_returned"), hint=msg("nb.hint.serve_loop"))
         probe = socket.create_connection(server.address, timeout=5)
         _closer(scene, lambda: shut(probe))
-        room.transcript.add("probe", "note", "connected")
+        room.transcript.add("probe", "note", msg("note.connected"))
 
     def stop_starts(scene):
         server = scene.get("server")
@@ -818,7 +818,7 @@ def run_slow_reader(ctx: Context) -> None:
         room.settle()
         bodies = [f"slow-{i}-{SLOW_TEXT}" for i in range(SLOW_LINES)]
         payload = "".join(b + "\n" for b in bodies).encode("utf-8")
-        room.transcript.add("alice", "send", f"{SLOW_LINES} lines, {len(payload)} bytes")
+        room.transcript.add("alice", "send", msg("note.lines_bytes", lines=SLOW_LINES, count=len(payload)))
         threading.Thread(target=_send_quietly, args=(alice.sock, payload), name="chatlab-alice-sends",
                          daemon=True).start()
         last = bodies[-1]
@@ -836,7 +836,7 @@ def _stalled_user(room: Room, address) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.settimeout(5)
     sock.connect(address)
-    room.transcript.add("carol", "note", "connected (and will stop reading after the nickname)")
+    room.transcript.add("carol", "note", msg("note.connected_stops_reading"))
     try:
         sock.settimeout(1.0)
         sock.recv(1024)  # the prompt, if the server sends one first
@@ -1063,7 +1063,7 @@ def run_udp_client(ctx: Context) -> None:
     def stops(scene):
         body(scene)
         room = scene["room"]
-        room.transcript.add("check", "note", "stop.set()")
+        room.transcript.add("check", "note", msg("note.stop_set"))
         scene["stop"].set()
         expect(scene["running"].returned(RETURN_WAIT), msg("nb.fail.udp_client_stop", seconds=RETURN_WAIT),
                msg("nb.hint.udp_client_stop"))

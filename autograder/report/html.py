@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import List, Optional
 
-from ..i18n import translate
+from ..i18n import entry_text, entry_who, translate
 from .invisible import label, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
@@ -127,8 +127,8 @@ def sequence_svg(transcript: List[dict], lang: str) -> str:
     server = translate("ui.report.server", lang)
     users: List[str] = []
     for entry in transcript:
-        who = entry.get("who") or ""
-        if who and who not in users:
+        who = entry_who(entry, lang)
+        if who and who not in users and who != server:
             users.append(who)
     lanes = [server] + users
     x = {name: TIME_COLUMN + 50 + i * LANE_GAP for i, name in enumerate(lanes)}
@@ -149,9 +149,9 @@ def sequence_svg(transcript: List[dict], lang: str) -> str:
                      f"{escape(name)}</text>")
     for row, entry in enumerate(transcript):
         y = TOP + ROW * row + 8
-        who = entry.get("who") or ""
+        who = entry_who(entry, lang)
         kind = entry.get("kind")
-        text = entry.get("text") or ""
+        text = entry_text(entry, lang)
         parts.append(f"<text x=\"4\" y=\"{y + 4}\" fill=\"#6e6e73\">{float(entry.get('t') or 0):.3f}</text>")
         tooltip = f"<title>{escape(text)}</title>"
         if kind in ("send", "recv") and who in x:

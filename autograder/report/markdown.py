@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from ..i18n import translate
+from ..i18n import entry_text, entry_who, translate
 from .invisible import label, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
@@ -81,9 +81,9 @@ def check_section(check: dict, lang: str) -> List[str]:
 
 def transcript_row(entry: dict, lang: str) -> str:
     server = translate("ui.report.server", lang)
-    who = entry.get("who") or ""
+    who = entry_who(entry, lang)
     arrow = {"send": f"{who} → {server}", "recv": f"{server} → {who}"}.get(entry.get("kind"), f"· {who}")
-    return f"{float(entry.get('t') or 0):7.3f}s  {arrow}: {label(entry.get('text') or '', 110)}"
+    return f"{float(entry.get('t') or 0):7.3f}s  {arrow}: {label(entry_text(entry, lang), 110)}"
 
 
 def fenced(text: str) -> List[str]:

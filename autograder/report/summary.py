@@ -66,7 +66,7 @@ class LiveProgress:
         line.append(row.name)
         line.append(f"  {row.score:g}/{row.report.get('max_score') or 0:g}", style=colour)
         line.append(f"  {status_word(row.status, self.lang)}", style="dim")
-        line.append(f"  {row.seconds:.1f} s", style="dim")
+        line.append("  " + translate("ui.seconds", self.lang, {"seconds": f"{row.seconds:.1f}"}), style="dim")
         if row.report.get("error"):
             line.append(f"  {row.report['error'][:120]}", style="dim")
         self.progress.console.print(line)

@@ -10,8 +10,8 @@ from typing import Optional
 from rich.console import Console
 from rich.text import Text
 
-from ..i18n import translate
-from ..results import CheckResult, Report
+from ..i18n import entry_text, entry_who, translate
+from ..results import CheckResult, Report, said
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
          "manual": ("?", "blue")}
@@ -22,7 +22,8 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
     console.print(Text(t("ui.title", submission=report.submission), style="bold"))
     if report.files:
-        console.print(t("ui.files", server=report.files.get("server", "—"), client=report.files.get("client", "—")))
+        console.print(t("ui.files", server=said(report.files.get("server", "—"), lang),
+                        client=said(report.files.get("client", "—"), lang)))
     if report.error:
         console.print(Text(t("ui.error", error=report.error.text(lang)), style="bold red"))
         console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
@@ -75,15 +76,17 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     if result.transcript:
         console.print(Text(f"     {t('ui.transcript')}:", style="dim"))
         for entry in result.transcript[-14:]:
-            console.print(Text("       " + transcript_line(entry), style="dim"))
+            console.print(Text("       " + transcript_line(entry, lang), style="dim"))
 
 
-def transcript_line(entry: dict) -> str:
-    arrow = {"send": "→ server", "recv": "← server", "note": "  ", "type": "⌨ types"}.get(entry["kind"], "")
-    text = entry["text"].replace("\n", " ")
+def transcript_line(entry: dict, lang: str = "en") -> str:
+    server = translate("ui.report.server", lang)
+    arrow = {"send": f"→ {server}", "recv": f"← {server}", "note": "  ",
+             "type": f"⌨ {translate('ui.transcript.types', lang)}"}.get(entry["kind"], "")
+    text = entry_text(entry, lang).replace("\n", " ")
     if len(text) > 110:
         text = text[:107] + "…"
-    return f"{entry['t']:7.3f}s {entry['who']:>6} {arrow}: {text}"
+    return f"{entry['t']:7.3f}s {entry_who(entry, lang):>6} {arrow}: {text}"
 
 
 def format_points(value: float) -> str:
