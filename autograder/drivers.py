@@ -58,6 +58,15 @@ def drive(context, modules: List[str], run: Callable[..., None]) -> None:
     run(context, modules)
     for result in context.results.values():
         result.driven_by, result.tried = "wire", ["wire"]
+    toolkit = gui_toolkit(context.client_file)
+    try:
+        _other_ways(context, modules, run, toolkit)
+    finally:
+        if toolkit:  # a window cannot be typed into through stdin: a person tries it
+            _mark_client_manual(context, toolkit)
+
+
+def _other_ways(context, modules: List[str], run: Callable[..., None], toolkit: Optional[str]) -> None:
     if context.variant not in MULTI_USER or not _some_server_check_failed(context):
         return
     session = context.client_session()  # waits until the client has been examined
@@ -65,7 +74,6 @@ def drive(context, modules: List[str], run: Callable[..., None]) -> None:
     if session is not None and context.transport == "tcp" and session.own_protocol:
         reasons["learned"] = "own_frames"
         _rerun(context, modules, run, "learned", frames=session.frames)
-    toolkit = gui_toolkit(context.client_file)
     if _wire_cannot_join(context):
         why_not = _why_no_puppets(context, session, toolkit)
         if why_not is None:
@@ -74,8 +82,6 @@ def drive(context, modules: List[str], run: Callable[..., None]) -> None:
             _client_shown_by_puppets(context)
         elif _own_protocol(context, session):
             _mark_manual(context, why_not)
-    if toolkit:
-        _mark_client_manual(context, toolkit)
     context.profile_extra["drivers"] = {"ways": ["wire"] + list(reasons), "why": reasons}
 
 

@@ -25,6 +25,7 @@ def expected_statuses(spec: dict, got: dict) -> dict:
     wanted = {check: "passed" for check in got}
     wanted.update({check: "failed" for check in spec.get("failed", [])})
     wanted.update({check: "skipped" for check in spec.get("skipped", [])})
+    wanted.update({check: "manual" for check in spec.get("manual", [])})
     return wanted
 
 
