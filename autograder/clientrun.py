@@ -131,9 +131,10 @@ class ClientRun:
                 self.learned["message"] = sent.replace(token, "{text}").replace(NICKNAME, "{name}")
         else:
             self._learn_frame("message", chunks_before, token)
-        # Answer like a server that echoes, so a lock-step client gets back to its keyboard
-        # (not into a protocol of the client's own: a text line there is garbage to it).
-        if not self._speaks_own_protocol_upstream():
+        # With no server of the student's behind us, answer like a server that echoes, so a
+        # lock-step client gets back to its keyboard. With one, it answers in its own words:
+        # a line made up in ours would be garbage to a client that parses JSON or fields.
+        if not self._real_users():
             self.server.peers[-1].send(f"{NICKNAME}: {token}\n".encode())
 
     def _chunks_sent(self) -> int:
@@ -155,15 +156,23 @@ class ClientRun:
             self.frames[what] = shape
             self.learned[f"frame_{what}"] = shape.describe()
 
-    def _speaks_own_protocol_upstream(self) -> bool:
-        return self.upstream is not None and self.kind == "tcp" and self.own_protocol
+    def _real_users(self) -> bool:
+        """Others speak through the student's own server (a chat for many is running behind us)."""
+        return self.upstream is not None and not self.two_user
 
     def _second_user(self):
-        """"bob", a wire user in the client's own frames, joined to the student's server."""
-        profile = Profile(handshake=self.grading.profile.handshake, wire_join=self.frames.get("join"),
-                          wire_message=self.frames.get("message"))
-        self.room = Room(self.upstream.address, profile, self.transcript)
-        (bob,) = self.room.join("bob")
+        """"bob", joined to the student's server, speaking as their client does
+        (its frames over TCP, its join and message forms over UDP)."""
+        if self.kind == "udp":
+            profile = Profile(udp_join=self.learned.get("join"), udp_message=self.learned.get("message"))
+        else:
+            profile = Profile(handshake=self.grading.profile.handshake, wire_join=self.frames.get("join"),
+                              wire_message=self.frames.get("message"))
+        self.room = Room(self.upstream.address, profile, self.transcript, kind=self.kind)
+        try:
+            (bob,) = self.room.join("bob")
+        except CheckFailed:
+            return None  # the server would not take bob: the grader speaks for the others itself
         self.room.settle()
         return bob
 
@@ -181,9 +190,9 @@ class ClientRun:
         self._settle()
         token = "bob-says-hi-42"
         start = len(self.client.screen)
-        if self._speaks_own_protocol_upstream():
-            # A real second user says it through the student's server, in their protocol.
-            self._second_user().say(token)
+        bob = self._second_user() if self._real_users() else None
+        if bob is not None:
+            bob.say(token)  # a real second user, through the student's server, in their protocol
         else:
             self.server.peers[-1].send(f"bob: {token}\n".encode())
         if not self.client.wait_screen(token, STEP_DEADLINE, start):
