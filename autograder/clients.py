@@ -38,6 +38,17 @@ MAX_ENTRIES = 4000  # transcript entries kept per scenario
 MAX_KEPT = 1024 * 1024  # bytes of a server's output one user keeps; a flood beyond is only counted
 
 
+def send_buffer_ceiling() -> int:
+    """The most a TCP socket here may hold unsent (Linux: the last tcp_wmem
+    figure; small inside the grader's own network namespace); elsewhere a
+    generous guess."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem", encoding="ascii") as handle:
+            return int(handle.read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return 8 * 1024 * 1024
+
+
 @dataclass
 class Profile:
     """What the grader learnt about the server's form (reported as `detected`)."""
@@ -106,9 +117,9 @@ class Room:
         self._tokens = itertools.count(1)
 
     # -- users --------------------------------------------------------------
-    def connect(self, name: str) -> "ScriptedUser":
+    def connect(self, name: str, **options) -> "ScriptedUser":
         user = self.user_factory(name, self)
-        user.connect()
+        user.connect(**options)
         self.users[name] = user
         return user
 
@@ -177,11 +188,17 @@ class ScriptedUser:
         self.joined = False
         self._leaving = False  # we closed on purpose: our reader's errors are not news
         self._reader: Optional[threading.Thread] = None
+        self._may_read = threading.Event()  # cleared: a user who stopped reading (stop_reading)
+        self._may_read.set()
 
     # -- connection -----------------------------------------------------------
-    def connect(self) -> "ScriptedUser":
+    def connect(self, receive_buffer: Optional[int] = None) -> "ScriptedUser":
+        """``receive_buffer``: a small SO_RCVBUF, for a user who will stop reading
+        (set before connecting, so the window it offers stays small)."""
         family = socket.AF_INET6 if ":" in self.room.address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        if receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.settimeout(CONNECT_TIMEOUT)
         try:
             sock.connect(self.room.address)
@@ -200,6 +217,9 @@ class ScriptedUser:
     def _read(self) -> None:
         sock = self.sock
         while True:
+            self._may_read.wait()
+            if self._leaving:
+                return
             try:
                 data = sock.recv(65536)
             except OSError as error:
@@ -259,11 +279,36 @@ class ScriptedUser:
             self.room.transcript.add(self.name, "note", f"send failed: {error}")
             return False
 
-    def say(self, text: str) -> bool:
+    def frame(self, text: str) -> bytes:
+        """The bytes that carry one message: a line, or the frame learnt from the client."""
         shape = self.room.profile.wire_message
         if shape is not None:
-            return self.send_raw(shape.render(text, self.name))
-        return self.send_raw((text + "\n").encode("utf-8"))
+            return shape.render(text, self.name)
+        return (text + "\n").encode("utf-8")
+
+    def say(self, text: str) -> bool:
+        return self.send_raw(self.frame(text))
+
+    def send_in_background(self, data: bytes, note: str) -> threading.Thread:
+        """Send a lot without waiting: the server may stop reading us (that is what is tested)."""
+        self.room.transcript.add(self.name, "send", note)
+        sock = self.sock
+
+        def send() -> None:
+            try:
+                sock.sendall(data)
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=send, name=f"sender-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_reading(self) -> None:
+        """From now on this user reads nothing, like a client whose program hangs:
+        what the server sends piles up in the socket buffers."""
+        self.room.transcript.add(self.name, "note", "stops reading (its program hangs)")
+        self._may_read.clear()
 
     # -- the nickname handshake ---------------------------------------------
     def introduce(self) -> "ScriptedUser":
@@ -340,6 +385,7 @@ class ScriptedUser:
             return
         self.room.transcript.add(self.name, "note", "closes the connection")
         self._leaving = True
+        self._may_read.set()
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -353,6 +399,7 @@ class ScriptedUser:
             return
         self.room.transcript.add(self.name, "note", "vanishes (connection reset)")
         self._leaving = True
+        self._may_read.set()
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             # Our reader is blocked in recv(), which keeps the socket alive on
