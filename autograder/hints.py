@@ -125,7 +125,8 @@ def buffers_stream(source: str) -> bool:
     tree = _parse(source)
     if tree is None:
         return False
-    grown = {ast.unparse(n.target) for n in ast.walk(tree) if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)}
+    grown = {ast.unparse(n.target) for n in ast.walk(tree)
+             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)}
     for call in ast.walk(tree):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                 and call.func.attr in ("split", "partition", "find", "index", "splitlines")
@@ -142,7 +143,8 @@ def registry_never_shrinks(source: str) -> bool:
         return False
     added, looped, shrunk = set(), set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)):
             if node.func.attr in ("append", "add", "insert", "setdefault"):
                 added.add(node.func.value.id)
             elif node.func.attr in SHRINKS:

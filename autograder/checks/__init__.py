@@ -16,8 +16,8 @@ import pytest
 # The order checks run and are reported in; dependencies always come first.
 ORDER = (
     "starts", "handshake", "broadcast", "names", "join_notice", "leave_notice", "drop_survival",
-    "idle_after_leave", "many_clients", "unicode", "slow_reader", "framing", "connects", "server_to_client", "client_to_server",
-    "duplex", "ending", "threads",
+    "idle_after_leave", "many_clients", "unicode", "slow_reader", "framing", "connects", "server_to_client",
+    "client_to_server", "duplex", "ending", "threads",
     "client_connects", "client_handshake", "client_sends", "client_receives", "client_exits",
 )
 

@@ -46,7 +46,8 @@ def feedback(report: dict, lang: str) -> str:
         text = translate("ui.moodle.not_graded", lang, {**params, "reason": str(report["error"])})
     else:
         # An advisory check (0 points) says so: a failure beside a full score is not a lost point.
-        failed = [(c.get("title") or c["id"]) + (f" ({translate('ui.advisory', lang)})" if c.get("max_points") == 0 else "")
+        advisory = f" ({translate('ui.advisory', lang)})"
+        failed = [(c.get("title") or c["id"]) + (advisory if c.get("max_points") == 0 else "")
                   for c in checks if c.get("status") == "failed"]
         key = "ui.moodle.failed" if failed else "ui.moodle.all_passed"
         text = translate(key, lang, {**params, "failed": "; ".join(failed)})
