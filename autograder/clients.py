@@ -43,6 +43,17 @@ MAX_ENTRIES = 4000  # transcript entries kept per scenario
 MAX_KEPT = 1024 * 1024  # bytes of a server's output one user keeps; a flood beyond is only counted
 
 
+def send_buffer_ceiling() -> int:
+    """The most a TCP socket here may hold unsent (Linux: the last tcp_wmem
+    figure; small inside the grader's own network namespace); elsewhere a
+    generous guess."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem", encoding="ascii") as handle:
+            return int(handle.read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return 8 * 1024 * 1024
+
+
 @dataclass
 class Profile:
     """What the grader learnt about the server's form (reported as `detected`)."""
@@ -123,11 +134,11 @@ class Room:
         self._tokens = itertools.count(1)
 
     # -- users --------------------------------------------------------------
-    def connect(self, name: str, patient: bool = False) -> "ScriptedUser":
+    def connect(self, name: str, patient: bool = False, **options) -> "ScriptedUser":
         user = self.user_factory(name, self)
         if patient:
             user.connect_timeout = CROWD_CONNECT_TIMEOUT
-        user.connect()
+        user.connect(**options)
         self.users[name] = user
         return user
 
@@ -217,11 +228,17 @@ class ScriptedUser:
         self._leaving = False  # we closed on purpose: our reader's errors are not news
         self._reader: Optional[threading.Thread] = None
         self.connect_timeout = CONNECT_TIMEOUT
+        self._may_read = threading.Event()  # cleared: a user who stopped reading (stop_reading)
+        self._may_read.set()
 
     # -- connection -----------------------------------------------------------
-    def connect(self) -> "ScriptedUser":
+    def connect(self, receive_buffer: Optional[int] = None) -> "ScriptedUser":
+        """``receive_buffer``: a small SO_RCVBUF, for a user who will stop reading
+        (set before connecting, so the window it offers stays small)."""
         family = socket.AF_INET6 if ":" in self.room.address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        if receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.settimeout(self.connect_timeout)
         try:
             sock.connect(self.room.address)
@@ -240,6 +257,9 @@ class ScriptedUser:
     def _read(self) -> None:
         sock = self.sock
         while True:
+            self._may_read.wait()
+            if self._leaving:
+                return
             try:
                 data = sock.recv(65536)
             except OSError as error:
@@ -301,11 +321,36 @@ class ScriptedUser:
             self.room.transcript.add(self.name, "note", msg("note.send_failed", error=error))
             return False
 
-    def say(self, text: str) -> bool:
+    def frame(self, text: str) -> bytes:
+        """The bytes that carry one message: a line, or the frame learnt from the client."""
         shape = self.room.profile.wire_message
         if shape is not None:
-            return self.send_raw(shape.render(text, self.name))
-        return self.send_raw((text + "\n").encode("utf-8"))
+            return shape.render(text, self.name)
+        return (text + "\n").encode("utf-8")
+
+    def say(self, text: str) -> bool:
+        return self.send_raw(self.frame(text))
+
+    def send_in_background(self, data: bytes, note: str) -> threading.Thread:
+        """Send a lot without waiting: the server may stop reading us (that is what is tested)."""
+        self.room.transcript.add(self.name, "send", note)
+        sock = self.sock
+
+        def send() -> None:
+            try:
+                sock.sendall(data)
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=send, name=f"sender-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_reading(self) -> None:
+        """From now on this user reads nothing, like a client whose program hangs:
+        what the server sends piles up in the socket buffers."""
+        self.room.transcript.add(self.name, "note", "stops reading (its program hangs)")
+        self._may_read.clear()
 
     # -- the nickname handshake ---------------------------------------------
     def introduce(self) -> "ScriptedUser":
@@ -382,6 +427,7 @@ class ScriptedUser:
             return
         self.room.transcript.add(self.name, "note", msg("note.closes"))
         self._leaving = True
+        self._may_read.set()
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -395,6 +441,7 @@ class ScriptedUser:
             return
         self.room.transcript.add(self.name, "note", msg("note.vanishes_reset"))
         self._leaving = True
+        self._may_read.set()
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             # Our reader is blocked in recv(), which keeps the socket alive on

@@ -81,11 +81,104 @@ def decodes_ascii(source: str) -> bool:
     return "'ascii'" in lowered or "encoding='ascii'" in lowered
 
 
+SENDS = ("send", "sendall")
+SHRINKS = ("remove", "pop", "discard", "clear", "popitem")
+
+
+def _sends(node: ast.AST, senders: set) -> bool:
+    """A send/sendall call in ``node``, or a call of a module function that sends."""
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        if isinstance(call.func, ast.Attribute) and call.func.attr in SENDS:
+            return True
+        name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
+        if name in senders:
+            return True
+    return False
+
+
+def sends_under_lock(source: str) -> bool:
+    """``with lock:`` around a send (directly or through a function that sends,
+    e.g. ``with lock: broadcast(msg)``), the lock being anything named *lock*."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    senders: set = set()
+    for _ in range(3):  # a helper that calls a helper that sends
+        senders |= {f.name for f in functions if _sends(f, senders)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.With):
+            continue
+        locked = any("lock" in ast.unparse(item.context_expr).lower() for item in node.items)
+        if locked and any(_sends(statement, senders) for statement in node.body):
+            return True
+    return False
+
+
+def buffers_stream(source: str) -> bool:
+    """The server reads the stream up to a delimiter: lines from ``makefile``/
+    ``readline``/``socketserver``, or a buffer it appends to and cuts."""
+    if any(word in source for word in ("makefile", "readline", "socketserver", "recv_exactly", "MSG_WAITALL")):
+        return True
+    tree = _parse(source)
+    if tree is None:
+        return False
+    grown = {ast.unparse(n.target) for n in ast.walk(tree)
+             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)}
+    for call in ast.walk(tree):
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("split", "partition", "find", "index", "splitlines")
+                and ast.unparse(call.func.value) in grown):
+            return True
+    return False
+
+
+def registry_never_shrinks(source: str) -> bool:
+    """A collection that users are added to and that a loop sends to, which
+    nothing ever removes from (no remove/pop/discard/del, never rebuilt)."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    added, looped, shrunk = set(), set(), set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)):
+            if node.func.attr in ("append", "add", "insert", "setdefault"):
+                added.add(node.func.value.id)
+            elif node.func.attr in SHRINKS:
+                shrunk.add(node.func.value.id)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    added.add(target.value.id)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    shrunk.add(target.value.id)
+        elif isinstance(node, ast.For):
+            for name in ast.walk(node.iter):
+                if isinstance(name, ast.Name):
+                    looped.add(name.id)
+    # Rebuilt inside a function (``clients = [c for c in clients if c is not dead]``) counts as shrinking.
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assign):
+                    shrunk |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return bool((added & looped) - shrunk)
+
+
 SIGNATURES: List[Signature] = [
     Signature("empty_recv_loop", ("idle_after_leave",), lambda r, e: True, "tcp/busy_loop_empty_recv"),
     Signature("ascii_decoding", ("unicode", "handshake", "broadcast"),
               lambda r, e: _raised(r, "UnicodeDecodeError", "UnicodeEncodeError", text="ascii")
               or decodes_ascii(e.server_source), "tcp/ascii_only"),
+    # Before the reset signatures: a user never removed is what makes the dead socket stay.
+    Signature("never_removes_users", ("drop_survival", "leave_notice"),
+              lambda r, e: e.variant == "tcp-multi" and registry_never_shrinks(e.server_source),
+              "tcp/never_removes_users"),
     Signature("list_changed_while_iterating", ("drop_survival", "many_clients"),
               lambda r, e: removes_while_iterating(e.server_source), "tcp/list_changed_while_iterating"),
     Signature("reset_not_handled", ("drop_survival",),
@@ -113,6 +206,11 @@ SIGNATURES: List[Signature] = [
     Signature("lockstep", ("duplex", "server_to_client", "client_to_server", "threads"),
               lambda r, e: "two-user" in e.variant and (r.id == "duplex" or not starts_threads(e.server_source)),
               "two_user/tcp_lockstep"),
+    # Most chats that fail `slow_reader` send in the receiving thread; the lock makes it everybody's stall.
+    Signature("lock_held_while_sending", ("slow_reader",), lambda r, e: sends_under_lock(e.server_source),
+              "tcp/lock_while_sending"),
+    Signature("one_recv_one_message", ("framing",), lambda r, e: not buffers_stream(e.server_source),
+              "tcp/one_recv_per_message"),
     Signature("udp_client_no_thread", ("threads",), lambda r, e: e.variant == "udp-multi",
               "udp/client_no_thread"),
 ]

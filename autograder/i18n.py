@@ -37,9 +37,17 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "check.threads": {"en": "The server uses threading, a thread per connected client",
                       "ru": "Сервер использует threading: отдельный поток на каждого клиента"},
     # --- skips and our own errors ------------------------------------------------
+    "check.slow_reader": {"en": "A user who stops reading does not hold up the others",
+                          "ru": "Пользователь, который перестал читать, не задерживает остальных"},
+    "check.framing": {"en": "Two messages in one TCP segment, or one message in two, arrive as they were sent",
+                      "ru": "Два сообщения в одном TCP-сегменте или одно сообщение в двух доходят такими, как их отправили"},
     "skip.dependency": {"en": "not run: it needs “{check}”, which was {status}",
                         "ru": "не запускалась: нужна проверка «{check}», а она {status}"},
     "skip.other": {"en": "not run: {reason}", "ru": "не запускалась: {reason}"},
+    "skip.framing.raw": {"en": "not run: nothing ends a message on this server's wire (raw recv framing), so what one recv() gets is the message",
+                         "ru": "не запускалась: на проводе этого сервера сообщения ничем не разделены (сырой recv), значит сообщение — это то, что вернул один recv()"},
+    "skip.puppet_cannot": {"en": "not run: copies of your client read everything at once and cut their own segments, so “{check}” cannot be played with them",
+                           "ru": "не запускалась: копии вашего клиента читают всё сразу и сами режут сегменты, поэтому «{check}» ими не проверить"},
     "error.internal": {"en": "the grader itself failed here (not your fault): {detail}",
                        "ru": "ошибка в самом проверяющем (вы не виноваты): {detail}"},
     "fail.timeout": {"en": "the check ran out of time: the program stopped answering",
@@ -120,6 +128,16 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "hint.drop.dead": {"en": "An exception in one client's thread must not stop the server: wrap the client loop in try/except and clean up.",
                        "ru": "Исключение в потоке одного клиента не должно останавливать сервер: оберните цикл клиента в try/except и приберите за ним."},
     # --- idle -----------------------------------------------------------------------
+    "fail.slow_reader.stuck": {"en": "while carol read nothing, bob got {got} KiB of alice's {total} KiB and then nothing more for {seconds} s: the chat froze for everybody",
+                               "ru": "пока carol ничего не читала, bob получил {got} КиБ из {total} КиБ от alice и потом {seconds} с ничего: чат замер для всех"},
+    "hint.slow_reader": {"en": "sendall() to a user who does not read waits until there is room, and the sender's thread (and anyone waiting for the lock held around it) waits with it. Take a copy of the users under the lock and send after releasing it; better, give every user an outbox (queue.Queue) and a thread that sends from it.",
+                         "ru": "sendall() пользователю, который не читает, ждёт, пока освободится место, и поток отправителя (и все, кто ждёт удерживаемый при этом замок) ждёт вместе с ним. Копируйте список пользователей под замком и отправляйте уже без него; ещё лучше — у каждого пользователя своя очередь (queue.Queue) и поток, который из неё отправляет."},
+    "fail.framing.glued": {"en": "alice sent “{first}” and “{second}” in one TCP segment; bob did not get both as messages from alice",
+                           "ru": "alice отправила «{first}» и «{second}» одним TCP-сегментом; bob не получил их как два сообщения от alice"},
+    "fail.framing.split": {"en": "alice sent one message in two TCP segments; bob did not get it whole, from alice",
+                           "ru": "alice отправила одно сообщение двумя TCP-сегментами; bob не получил его целиком как сообщение от alice"},
+    "hint.framing": {"en": "TCP is a stream: one recv() may hold two messages or half of one. Keep a buffer per client, add what recv() returns, and take out complete messages up to the delimiter (\\n) — or read with conn.makefile(encoding=\"utf-8\").readline().",
+                     "ru": "TCP — это поток: один recv() может вернуть два сообщения или половину одного. Держите буфер на каждого клиента, добавляйте в него то, что вернул recv(), и вынимайте целые сообщения до разделителя (\\n) — или читайте через conn.makefile(encoding=\"utf-8\").readline()."},
     "fail.idle.cpu": {"en": "after a user left, the server kept a CPU core {percent}% busy",
                       "ru": "после выхода пользователя сервер загружал ядро процессора на {percent}%"},
     "fail.idle.junk": {"en": "after a user left, the server sent {size} bytes of junk to the others",
@@ -257,6 +275,15 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "mistake.reset_not_handled": {
         "en": 'A reset is not handled: ConnectionResetError/BrokenPipeError from a vanished client escapes, kills a thread and leaves a dead socket in the list. Fix: catch OSError around recv and send, remove that client, keep serving the others.',
         "ru": 'Обрыв не обработан: ConnectionResetError/BrokenPipeError от пропавшего клиента не перехвачен, поток умирает, мёртвый сокет остаётся в списке. Исправление: ловите OSError вокруг recv и send, удаляйте этого клиента, продолжайте обслуживать остальных.'},
+    "mistake.lock_held_while_sending": {
+        "en": 'A lock held during a blocking send: the broadcast calls sendall() for every user while holding the users\' lock (or right in the thread that received the message), so one user who stops reading fills his socket buffer, sendall() waits, and every other thread waits for the lock: the whole chat freezes. Fix: copy the users under the lock and send after releasing it, and give each user an outbox (queue.Queue) with a sending thread of its own.',
+        "ru": 'Замок удерживается во время блокирующей отправки: рассылка вызывает sendall() для каждого пользователя, держа замок списка (или прямо в потоке, который принял сообщение), поэтому один переставший читать пользователь забивает буфер сокета, sendall() ждёт, и все остальные потоки ждут замок: замирает весь чат. Исправление: копируйте список под замком и отправляйте после того, как отпустили его, а каждому пользователю дайте свою очередь (queue.Queue) и поток отправки.'},
+    "mistake.one_recv_one_message": {
+        "en": 'One recv() taken as one message: TCP is a stream, so two messages sent quickly arrive in one recv() (the second loses its sender\'s name) and a long or slow one arrives in pieces (each piece relayed as a message of its own). Fix: keep a buffer per client, append what recv() returns, and relay only complete lines (`while "\\n" in buf: line, buf = buf.split("\\n", 1)`), or read lines with `conn.makefile(encoding="utf-8")`.',
+        "ru": 'Один recv() считается одним сообщением: TCP — это поток, поэтому два быстро отправленных сообщения приходят одним recv() (второе теряет имя отправителя), а длинное или медленное — по частям (каждая часть рассылается как отдельное сообщение). Исправление: держите буфер на каждого клиента, дописывайте в него результат recv() и рассылайте только целые строки (`while "\\n" in buf: line, buf = buf.split("\\n", 1)`), или читайте строки через `conn.makefile(encoding="utf-8")`.'},
+    "mistake.never_removes_users": {
+        "en": 'The server never removes a user: the list of users only grows, so a user who left stays in it, and the next broadcast sends to a closed or dead socket; the OSError it raises kills the sender\'s thread, so the users after it miss the message. Fix: when recv() returns b"" or raises, remove that user from the list (under the lock) before announcing the leave, and catch OSError around each send.',
+        "ru": 'Сервер никогда не удаляет пользователей: список только растёт, ушедший остаётся в нём, и следующая рассылка шлёт в закрытый или мёртвый сокет; OSError от этого убивает поток отправителя, и те, кто после него в списке, не получают сообщение. Исправление: когда recv() вернул b"" или бросил исключение, удалите пользователя из списка (под замком) до объявления о выходе и ловите OSError вокруг каждой отправки.'},
     "mistake.missing_name": {
         "en": 'The name is missing: the others cannot tell who wrote. Fix: keep each client\'s nickname and send f"{{nick}}: {{text}}".',
         "ru": 'Нет имени: остальные не видят, кто написал. Исправление: храните никнейм каждого клиента и отправляйте f"{{nick}}: {{text}}".'},
@@ -476,6 +503,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.expected": {"en": "expected", "ru": "ожидалось"},
     "ui.actual": {"en": "received", "ru": "получено"},
     "ui.hint": {"en": "hint", "ru": "подсказка"},
+    "ui.advisory": {"en": "advisory, no points", "ru": "рекомендация, без баллов"},
     "ui.server_said": {"en": "program output", "ru": "вывод программы"},
     "ui.transcript": {"en": "what happened", "ru": "что происходило"},
     "ui.status.passed": {"en": "passed", "ru": "пройдена"},

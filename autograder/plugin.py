@@ -261,7 +261,9 @@ class ChatlabPlugin:
         result.duration = time.monotonic() - self._started.get(check_id, time.monotonic())
         if report.skipped:
             result.status = "skipped"
-            result.message = item.stash.get(_SKIP_REASON, None) or msg("skip.other", reason=str(report.longrepr)[-200:])
+            raised = call.excinfo.value if call.excinfo else None
+            result.message = (item.stash.get(_SKIP_REASON, None) or getattr(raised, "chatlab_message", None)
+                              or msg("skip.other", reason=str(report.longrepr)[-200:]))
             return result
         if report.passed:
             return result

@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SERVER_CHECKS = ["starts", "handshake", "broadcast", "names", "join_notice", "leave_notice", "drop_survival",
                  "idle_after_leave", "many_clients", "unicode", "threads"]
+# Worth 0 points in the default rubric: reported and explained, never scored.
+ADVISORY_CHECKS = ["slow_reader", "framing"]
+# Every multi-user TCP server check, in the order of the report.
+REPORTED_SERVER_CHECKS = SERVER_CHECKS[:-1] + ADVISORY_CHECKS + SERVER_CHECKS[-1:]
 
 
 def run_autograde(*args, timeout: float = 240):

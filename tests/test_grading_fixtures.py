@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from autograder import hints
-from grading_helpers import FIXTURES, ROOT, SERVER_CHECKS, run_autograde, statuses
+from grading_helpers import FIXTURES, REPORTED_SERVER_CHECKS, ROOT, run_autograde, statuses
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(300)
 
 def expected_statuses(spec: dict, got: dict) -> dict:
     wanted = {check: "passed" for check in got}
-    wanted.update({check: "failed" for check in spec.get("failed", [])})
+    wanted.update({check: "failed" for check in spec.get("failed", []) + spec.get("advisory_failed", [])})
     wanted.update({check: "skipped" for check in spec.get("skipped", [])})
     wanted.update({check: "manual" for check in spec.get("manual", [])})
     return wanted
@@ -42,6 +42,8 @@ def test_fixture_gets_exactly_its_verdicts(name):
     for check in report["checks"]:
         if check["status"] == "failed":
             assert check["message"] and check["hint"], check  # every failure explains itself
+        if check["id"] in spec.get("advisory_failed", []):
+            assert check["max_points"] == 0 and "advisory" in output, check  # it says so and costs nothing
     # The known mistake this fixture makes is recognised, and named under the failed check.
     recognised = {check["mistake"] for check in report["checks"]}
     for signature in hints.SIGNATURES:
@@ -57,4 +59,4 @@ def test_reference_scores_its_cap_with_every_check_passed(variant, score):
     assert report["score"] == score
     assert report["variant"] == {"tcp": "tcp-multi", "udp": "udp-multi", "two_user": "tcp-two-user"}[variant]
     if variant == "tcp":
-        assert [c for c in statuses(report) if not c.startswith("client_")] == SERVER_CHECKS
+        assert [c for c in statuses(report) if not c.startswith("client_")] == REPORTED_SERVER_CHECKS

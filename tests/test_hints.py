@@ -57,3 +57,47 @@ def test_two_user_shape_is_told_from_a_multi_user_server():
            "for line in sys.stdin:\n    conn.sendall(line.encode())\n")
     assert not static.facts_of(multi).two_user
     assert static.facts_of(two).two_user
+
+
+def test_a_send_under_the_users_lock_is_seen_also_through_a_helper():
+    direct = "with lock:\n    for c in clients:\n        c.sendall(data)\n"
+    helper = ("def broadcast(m):\n    for c in clients:\n        c.send(m)\n"
+              "def handle():\n    with clients_lock:\n        broadcast(b'x')\n")
+    copied = "with lock:\n    targets = list(clients)\nfor c in targets:\n    c.sendall(data)\n"
+    assert hints.sends_under_lock(direct) and hints.sends_under_lock(helper)
+    assert not hints.sends_under_lock(copied)
+
+
+def test_reading_up_to_a_delimiter_is_told_from_one_recv_per_message():
+    assert hints.buffers_stream("f = conn.makefile('r')\nfor line in f:\n    pass\n")
+    assert hints.buffers_stream("buf = b''\nwhile True:\n    buf += conn.recv(1024)\n"
+                                "    while b'\\n' in buf:\n        line, buf = buf.split(b'\\n', 1)\n")
+    assert not hints.buffers_stream("while True:\n    data = conn.recv(1024)\n    send_all(name + data.decode())\n")
+
+
+def test_a_registry_that_only_grows_is_seen():
+    grows = "clients = []\ndef on_join(c):\n    clients.append(c)\ndef say(m):\n    for c in clients:\n        c.send(m)\n"
+    assert hints.registry_never_shrinks(grows)
+    assert not hints.registry_never_shrinks(grows + "def on_leave(c):\n    clients.remove(c)\n")
+    assert not hints.registry_never_shrinks(grows + "def on_leave(c):\n    global clients\n"
+                                            "    clients = [x for x in clients if x is not c]\n")
+    assert not hints.registry_never_shrinks("users = {}\nusers[c] = n\nfor u in users:\n    u.send(m)\n"
+                                            "del users[c]\n")
+
+
+def test_the_new_mistakes_are_named_under_their_checks():
+    evidence = hints.Evidence(server_source=(FIXTURES / "tcp/lock_while_sending/server.py").read_text(encoding="utf-8"))
+    stuck = CheckResult(id="slow_reader", status="failed", message=msg("fail.slow_reader.stuck", got=49, total=384,
+                                                                       seconds=5))
+    hints.apply([stuck], evidence)
+    assert stuck.signature == "lock_held_while_sending"
+    cut = CheckResult(id="framing", status="failed", message=msg("fail.framing.glued", first="a", second="b"))
+    hints.apply([cut], hints.Evidence(server_source=(FIXTURES / "tcp/one_recv_per_message/server.py")
+                                      .read_text(encoding="utf-8")))
+    assert cut.signature == "one_recv_one_message"
+    lost = CheckResult(id="drop_survival", status="failed", message=msg("fail.drop.lost", sender="alice",
+                                                                        receiver="carol", number=1),
+                       exceptions=[{"type": "OSError", "message": "[Errno 9] Bad file descriptor"}])
+    hints.apply([lost], hints.Evidence(server_source=(FIXTURES / "tcp/never_removes_users/server.py")
+                                       .read_text(encoding="utf-8")))
+    assert lost.signature == "never_removes_users"

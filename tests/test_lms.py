@@ -232,3 +232,13 @@ def test_the_renamed_copy_is_listed_and_the_independent_solution_is_not(download
     assert summary["similar"][0]["score"] > 0.9 and summary["similar"][0]["fragment"].strip()
     assert "Unusually similar code" in download["done"].stdout
     assert "Unusually similar code" in (download["out"] / "summary.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(30)
+def test_an_advisory_failure_is_named_as_advice():
+    report = {"score": 100.0, "max_score": 100, "checks": [
+        {**check("slow_reader", "A user who stops reading does not hold up the others", "failed"), "max_points": 0.0},
+        {**check("names", "Messages carry the sender's name", "passed"), "max_points": 10.0}]}
+    assert moodle.feedback(report, "en") == ("Score 100/100. Failed: A user who stops reading does not hold up "
+                                             "the others (advisory, no points).")
+    assert "(рекомендация, без баллов)" in moodle.feedback(report, "ru")

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from grading_helpers import FIXTURES, SERVER_CHECKS, run_autograde, statuses
+from grading_helpers import ADVISORY_CHECKS, FIXTURES, SERVER_CHECKS, run_autograde, statuses
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +38,11 @@ def test_verdicts_are_a_persons(graded):
     manual = set(spec.get("graded_manual", fair.get("manual", [])))
     absent = set(fair.get("not_applicable", [])) | ({"drop_survival", "idle_after_leave"} if name.startswith("udp") else set())
     wanted = {check: "passed" for check in SERVER_CHECKS + CLIENT_CHECKS if check not in absent}
+    if not name.startswith("udp"):  # the advisory checks (0 points) are TCP behaviours
+        advisory = spec.get("advisory", {})
+        wanted.update({check: "passed" for check in ADVISORY_CHECKS})
+        wanted.update({check: "failed" for check in advisory.get("failed", [])})
+        wanted.update({check: "skipped" for check in advisory.get("skipped", [])})
     wanted.update({check: "failed" for check in fair.get("failed", [])})
     wanted.update({check: "manual" for check in manual})
     assert statuses(report) == wanted, output

@@ -16,10 +16,20 @@ import pytest
 # The order checks run and are reported in; dependencies always come first.
 ORDER = (
     "starts", "handshake", "broadcast", "names", "join_notice", "leave_notice", "drop_survival",
-    "idle_after_leave", "many_clients", "unicode", "connects", "server_to_client", "client_to_server",
-    "duplex", "ending", "threads",
+    "idle_after_leave", "many_clients", "unicode", "slow_reader", "framing", "connects", "server_to_client",
+    "client_to_server", "duplex", "ending", "threads",
     "client_connects", "client_handshake", "client_sends", "client_receives", "client_exits",
 )
+
+
+class NotApplicable(pytest.skip.Exception):
+    """Raised by a check that cannot judge this submission (the behaviour does
+    not exist in its protocol, or the users cannot be played that way): the
+    check is ``skipped`` and the report gives ``message``, a catalogue ``Msg``."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message.key)
+        self.chatlab_message = message
 
 
 def check(check_id: str, depends: Iterable[str] = (), timeout: float = 60, title: str = "",

@@ -10,14 +10,20 @@ from __future__ import annotations
 import time
 
 from autograder import static
+from autograder.checks import NotApplicable, check
+from autograder.clients import send_buffer_ceiling
 from autograder.protocol import has_name
-from autograder.checks import check
 from autograder.results import CheckFailed, msg
 
 DELIVERY = 5.0  # seconds a message may take to reach everyone
 NOTICE = 3.0  # seconds a join/leave notice may take
 IDLE_CPU = 0.15  # share of one core an idle server may use
 STAYS_OPEN = 0.25  # seconds a connection must survive the nickname, and a message
+SLOW_BODY = 990  # characters of one flood message: far below any line limit a chat sets (4096 in the protocol)
+STALLED_BUFFER = 4096  # the receive buffer of the user who stops reading, so it fills at once
+STUCK = 5.0  # seconds in which bob gets not one byte more while alice's messages are pending: frozen
+SLOW_AT_MOST = 45.0  # a chat still delivering after this long is slow, not frozen
+PIECE_GAP = 0.2  # seconds between the two halves of a message: they leave as two TCP segments
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
@@ -247,6 +253,83 @@ def check_cyrillic_survives(room, grading):
     if grading.status("names") == "passed" and not boris.find(body, "Алиса").named:
         raise CheckFailed(msg("fail.unicode.name"), expected=f"Алиса: {body}", actual=boris.new_text[-200:],
                           hint=msg("hint.unicode"))
+
+
+def _not_for_puppets(grading, check_id: str) -> None:
+    if grading.driver == "puppet":
+        # A copy of the student's client reads whenever data comes and cuts its own segments.
+        raise NotApplicable(msg("skip.puppet_cannot", check=check_id))
+
+
+@check("slow_reader", depends=["broadcast"], timeout=120)
+def check_slow_reader_holds_nobody_up(room, grading):
+    """A user who stops reading does not hold up the others."""
+    _not_for_puppets(grading, "slow_reader")
+    alice, bob = room.join("alice", "bob")
+    carol = room.connect("carol", receive_buffer=STALLED_BUFFER).introduce()
+    room.settle()
+    carol.stop_reading()
+    # Twice what carol's buffers and the server's send buffer to her can hold, so that a
+    # server that sends to her in the sender's thread (or under the users' lock) must wait.
+    count = (2 * send_buffer_ceiling() + 256 * 1024) // SLOW_BODY + 1
+    filler = "x" * SLOW_BODY
+    bodies = [f"slow-{i}-{filler}"[:SLOW_BODY] for i in range(count)]
+    payload = b"".join(alice.frame(body) for body in bodies)
+    start = bob.stream.byte_count
+    total = count * SLOW_BODY  # what bob gets at least: every text, without names or framing
+    alice.send_in_background(payload, f"{count} messages of {SLOW_BODY} characters at once "
+                                      f"({len(payload) // 1024} KiB) while carol reads nothing")
+    began = time.monotonic()
+    while True:
+        seen = bob.stream.byte_count
+        if seen - start >= total or bob.closed_by_server:
+            break
+        if not room.wait_until(lambda: bob.stream.byte_count != seen or bob.closed_by_server, STUCK):
+            break  # not one byte more in STUCK seconds: frozen
+        if time.monotonic() - began > SLOW_AT_MOST:
+            grading.profile_extra["slow_reader"] = "slow but moving"
+            return  # still delivering: slow, not frozen
+    got = bob.stream.byte_count - start
+    grading.profile_extra["slow_reader_seconds"] = round(time.monotonic() - began, 2)
+    if got < total:
+        raise CheckFailed(msg("fail.slow_reader.stuck", got=got // 1024, total=total // 1024, seconds=round(STUCK)),
+                          expected=f"{total // 1024} KiB", actual=f"{got // 1024} KiB",
+                          hint=msg("hint.slow_reader"))
+
+
+@check("framing", depends=["broadcast"])
+def check_stream_is_cut_into_messages(room, grading):
+    """Two messages in one TCP segment, or one message in two, arrive as they were sent."""
+    _not_for_puppets(grading, "framing")
+    if grading.profile.framing == "raw" and grading.profile.wire_message is None:
+        # Nothing ends a message on this wire: what one recv() gets is the message.
+        raise NotApplicable(msg("skip.framing.raw"))
+    alice, bob = room.join("alice", "bob")
+    room.settle()
+    first, second = room.token("glued"), room.token("glued")
+    alice.send_raw(alice.frame(first) + alice.frame(second), note=f"{first}⏎{second}⏎ in one segment")
+    whole = room.token("split") + "-" + "abcdefghij" * 3
+    data = alice.frame(whole)
+    cut = len(data) // 2
+    alice.send_raw(data[:cut], note=f"{data[:cut]!r} (first half of a message)")
+    # A pause so that the halves leave as two segments; a server that relays the half ends it early.
+    head = data[:cut].decode("utf-8", "replace")[-8:]
+    room.wait_until(lambda: head in bob.new_text, PIECE_GAP)
+    alice.send_raw(data[cut:], note=f"{data[cut:]!r} (second half)")
+    tail = whole[-8:]
+    room.wait_until(lambda: bob.find(second) is not None and tail in bob.new_text, DELIVERY)
+    room.quiet_down(quiet=0.2, at_most=1.0)  # a cut message may come in more pieces
+    named = grading.status("names") == "passed"
+    for body in (first, second):
+        found = bob.find(body, "alice")
+        if found is None or (named and not found.named):
+            raise CheckFailed(msg("fail.framing.glued", first=first, second=second),
+                              expected=f"alice: {first}\nalice: {second}", actual=bob.new_text[-200:],
+                              hint=msg("hint.framing"))
+    found = bob.find(whole, "alice")
+    if found is None or (named and not found.named):
+        raise CheckFailed(msg("fail.framing.split"), expected=f"alice: {whole}", actual=bob.new_text[-200:],
+                          hint=msg("hint.framing"))
 
 
 @check("threads", depends=["starts"])

@@ -45,7 +45,10 @@ def feedback(report: dict, lang: str) -> str:
     if report.get("error") and not checks:
         text = translate("ui.moodle.not_graded", lang, {**params, "reason": str(report["error"])})
     else:
-        failed = [c.get("title") or c["id"] for c in checks if c.get("status") == "failed"]
+        # An advisory check (0 points) says so: a failure beside a full score is not a lost point.
+        advisory = f" ({translate('ui.advisory', lang)})"
+        failed = [(c.get("title") or c["id"]) + (advisory if c.get("max_points") == 0 else "")
+                  for c in checks if c.get("status") == "failed"]
         key = "ui.moodle.failed" if failed else "ui.moodle.all_passed"
         text = translate(key, lang, {**params, "failed": "; ".join(failed)})
     text = " ".join(text.split())

@@ -93,8 +93,15 @@ def checks_table(checks: List[dict], lang: str) -> str:
         rows.append(f"<tr class=\"{status}\"><td class=\"mark\">{MARKS.get(status, '')}</td>"
                     f"<td>{name} <span class=\"dim\">[{escape(check['id'])}]</span>{note}</td>"
                     f"<td>{escape(t(f'ui.status.{status}'))}</td>"
-                    f"<td class=\"num\">{_num(check['points'])} / {_num(check['max_points'])}</td></tr>")
+                    f"<td class=\"num\">{_points(check, t)}</td></tr>")
     return "<table class=\"checks\">" + "".join(rows) + "</table>"
+
+
+def _points(check: dict, t) -> str:
+    """A failed check worth nothing is advice: say so rather than "0 / 0"."""
+    if not check["max_points"] and check["status"] in ("passed", "failed"):
+        return escape(t("ui.advisory"))
+    return f"{_num(check['points'])} / {_num(check['max_points'])}"
 
 
 def problem_section(check: dict, lang: str) -> str:

@@ -40,7 +40,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
         way = check.get("driven_by") or "wire"
         driven = f" _({t(f'ui.driven.{way}')})_" if way != "wire" else ""
         out.append(f"| {MARKS.get(check['status'], '')} | {escape(check.get('title') or check['id'])}{driven} "
-                   f"| {_num(check['points'])} / {_num(check['max_points'])} |")
+                   f"| {_points(check, t)} |")
     out.append("")
     if report.get("detected", {}).get("uses_threading") is False:
         out += [f"⚠️ {t('ui.threading_penalty', factor=report.get('threading_factor', 0.5))}", ""]
@@ -107,3 +107,10 @@ def escape(text: str) -> str:
 def _num(value) -> str:
     value = float(value or 0)
     return str(int(value)) if value.is_integer() else f"{value:.1f}"
+
+
+def _points(check: dict, t) -> str:
+    """A failed check worth nothing is advice: say so rather than "0 / 0"."""
+    if not check["max_points"] and check["status"] in ("passed", "failed"):
+        return f"_{t('ui.advisory')}_"
+    return f"{_num(check['points'])} / {_num(check['max_points'])}"

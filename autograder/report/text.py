@@ -55,7 +55,10 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     line.append(f"  [{result.id}]", style="dim")
     if result.driven_by != "wire":
         line.append(f"  ({translate(f'ui.driven.{result.driven_by}', lang)})", style="dim")
-    line.append(f"  {format_points(result.points)}/{format_points(result.max_points)}", style=colour)
+    if result.max_points == 0 and result.status in ("passed", "failed"):
+        line.append(f"  ({translate('ui.advisory', lang)})", style="yellow")
+    else:
+        line.append(f"  {format_points(result.points)}/{format_points(result.max_points)}", style=colour)
     console.print(line)
     if result.status == "passed":
         return
