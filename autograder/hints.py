@@ -193,6 +193,8 @@ SIGNATURES: List[Signature] = [
               lambda r, e: e.variant == "tcp-multi" and "accept" in e.server_source
               and not starts_threads(e.server_source) and "select" not in e.server_source,
               "tcp/one_client_at_a_time"),
+    Signature("small_recv_as_message", ("broadcast",), lambda r, e: _message(r, "fail.broadcast.long"),
+              "tcp/recv_chunks_relayed"),
     Signature("no_broadcast", ("broadcast",), lambda r, e: e.variant == "tcp-multi", "tcp/no_broadcast"),
     Signature("no_threading", ("threads",), lambda r, e: _message(r, "fail.threads.static"),
               "tcp/no_threads_select"),

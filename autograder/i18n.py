@@ -101,6 +101,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     # --- broadcast / names ----------------------------------------------------------
     "fail.broadcast.missing": {"en": "{count} message(s) did not reach everyone: {missing}",
                                "ru": "{count} сообщ. дошли не до всех: {missing}"},
+    "fail.broadcast.long": {"en": "a {size}-byte message did not reach {receiver} whole",
+                            "ru": "сообщение длиной {size} байт дошло до {receiver} не целиком"},
     "hint.broadcast.missing": {"en": "Keep every connected client in a shared list and send each message to all of them (except, if you like, the sender).",
                                "ru": "Храните всех подключённых клиентов в общем списке и отправляйте каждое сообщение всем им (отправителю — по желанию)."},
     "fail.names.missing": {"en": "{receiver} got {sender}'s message without the name {sender}",
@@ -281,6 +283,9 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "mistake.one_recv_one_message": {
         "en": 'One recv() taken as one message: TCP is a stream, so two messages sent quickly arrive in one recv() (the second loses its sender\'s name) and a long or slow one arrives in pieces (each piece relayed as a message of its own). Fix: keep a buffer per client, append what recv() returns, and relay only complete lines (`while "\\n" in buf: line, buf = buf.split("\\n", 1)`), or read lines with `conn.makefile(encoding="utf-8")`.',
         "ru": 'Один recv() считается одним сообщением: TCP — это поток, поэтому два быстро отправленных сообщения приходят одним recv() (второе теряет имя отправителя), а длинное или медленное — по частям (каждая часть рассылается как отдельное сообщение). Исправление: держите буфер на каждого клиента, дописывайте в него результат recv() и рассылайте только целые строки (`while "\\n" in buf: line, buf = buf.split("\\n", 1)`), или читайте строки через `conn.makefile(encoding="utf-8")`.'},
+    "mistake.small_recv_as_message": {
+        "en": "Each small recv() is relayed as a message of its own: a sentence longer than the recv() size reaches the others cut into pieces, each with the name in front. Fix: read up to the end of the line before relaying (a buffer per client, or `conn.makefile(encoding=\"utf-8\").readline()`), and use recv(1024) or more.",
+        "ru": "Каждый маленький recv() рассылается как отдельное сообщение: фраза длиннее размера recv() доходит до остальных кусками, и перед каждым куском стоит имя. Исправление: перед рассылкой дочитывайте до конца строки (буфер на каждого клиента или `conn.makefile(encoding=\"utf-8\").readline()`) и берите recv(1024) или больше."},
     "mistake.never_removes_users": {
         "en": 'The server never removes a user: the list of users only grows, so a user who left stays in it, and the next broadcast sends to a closed or dead socket; the OSError it raises kills the sender\'s thread, so the users after it miss the message. Fix: when recv() returns b"" or raises, remove that user from the list (under the lock) before announcing the leave, and catch OSError around each send.',
         "ru": 'Сервер никогда не удаляет пользователей: список только растёт, ушедший остаётся в нём, и следующая рассылка шлёт в закрытый или мёртвый сокет; OSError от этого убивает поток отправителя, и те, кто после него в списке, не получают сообщение. Исправление: когда recv() вернул b"" или бросил исключение, удалите пользователя из списка (под замком) до объявления о выходе и ловите OSError вокруг каждой отправки.'},

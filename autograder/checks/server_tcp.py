@@ -24,6 +24,8 @@ STALLED_BUFFER = 4096  # the receive buffer of the user who stops reading, so it
 STUCK = 5.0  # seconds in which bob gets not one byte more while alice's messages are pending: frozen
 SLOW_AT_MOST = 45.0  # a chat still delivering after this long is slow, not frozen
 PIECE_GAP = 0.2  # seconds between the two halves of a message: they leave as two TCP segments
+# About 160 bytes: a sentence, longer than any small recv() a server might take for a message.
+LONG_TEXT = " is a long line on purpose, as people type them: " + "0123456789" * 10
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
@@ -107,9 +109,23 @@ def check_broadcast_reaches_everyone(room, grading):
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
                           expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"),
                           facts={"echo_to_sender": echoed, "delivered": delivered})
+    _long_message_arrives_whole(room, users)
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
     profile.history = room.wait_until(lambda: any(body in dave.text for body in said.values()), 0.2)
+
+
+def _long_message_arrives_whole(room, users) -> None:
+    """A sentence as long as people type: a server that relays each small recv()
+    as a message of its own (``recv(32)``, the name before each piece) cuts it up."""
+    body = room.token("long") + LONG_TEXT
+    sender, others = users[0], users[1:]
+    sender.say(body)
+    room.wait_until(lambda: all(u.find(body) for u in others), DELIVERY)
+    cut = [u for u in others if not u.find(body)]
+    if cut:
+        raise CheckFailed(msg("fail.broadcast.long", size=len(body.encode("utf-8")), receiver=cut[0].name),
+                          expected=body, actual=cut[0].new_text[-300:], hint=msg("hint.framing"))
 
 
 @check("names", depends=["broadcast"])
