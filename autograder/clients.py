@@ -312,7 +312,7 @@ class ScriptedUser:
         with self.room.changed:
             self.cursor = len(self.stream.text)
 
-    def send_raw(self, data: bytes, note: Optional[str] = None) -> bool:
+    def send_raw(self, data: bytes, note: Union[str, Msg, None] = None) -> bool:
         self.room.transcript.add(self.name, "send", note or visible_bytes(data))
         try:
             self.sock.sendall(data)
@@ -331,7 +331,7 @@ class ScriptedUser:
     def say(self, text: str) -> bool:
         return self.send_raw(self.frame(text))
 
-    def send_in_background(self, data: bytes, note: str) -> threading.Thread:
+    def send_in_background(self, data: bytes, note: Union[str, Msg]) -> threading.Thread:
         """Send a lot without waiting: the server may stop reading us (that is what is tested)."""
         self.room.transcript.add(self.name, "send", note)
         sock = self.sock
@@ -349,7 +349,7 @@ class ScriptedUser:
     def stop_reading(self) -> None:
         """From now on this user reads nothing, like a client whose program hangs:
         what the server sends piles up in the socket buffers."""
-        self.room.transcript.add(self.name, "note", "stops reading (its program hangs)")
+        self.room.transcript.add(self.name, "note", msg("note.stops_reading"))
         self._may_read.clear()
 
     # -- the nickname handshake ---------------------------------------------
@@ -487,7 +487,7 @@ class UdpUser(ScriptedUser):
             # The datagram is the frame: keep messages apart in the text.
             self.received(data, b"" if data.endswith(b"\n") else b"\n")
 
-    def send_raw(self, data: bytes, note: Optional[str] = None) -> bool:
+    def send_raw(self, data: bytes, note: Union[str, Msg, None] = None) -> bool:
         self.room.transcript.add(self.name, "send", note or visible_bytes(data))
         try:
             self.sock.send(data)

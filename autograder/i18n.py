@@ -463,6 +463,12 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "cli.error.no_server": {"en": "no such server: {server} (run from a clone of chatlab, or pass --server)",
                             "ru": "нет такого сервера: {server} (запускайте из клона chatlab или укажите --server)"},
     # --- transcript notes: what a user did, in the grader's words (the user's name comes first) ---
+    "note.stops_reading": {"en": "stops reading (its program hangs)", "ru": "перестаёт читать (его программа зависла)"},
+    "note.flood": {"en": "{count} messages of {size} characters at once ({kib} KiB) while carol reads nothing",
+                   "ru": "{count} сообщений по {size} символов разом ({kib} КиБ), пока carol ничего не читает"},
+    "note.one_segment": {"en": "{first}⏎{second}⏎ in one segment", "ru": "{first}⏎{second}⏎ одним сегментом"},
+    "note.first_half": {"en": "{data} (first half of a message)", "ru": "{data} (первая половина сообщения)"},
+    "note.second_half": {"en": "{data} (second half)", "ru": "{data} (вторая половина)"},
     "note.connected": {"en": "connected", "ru": "соединение установлено"},
     "note.connect_failed": {"en": "connect failed: {error}", "ru": "не удалось подключиться: {error}"},
     "note.reset_by_server": {"en": "connection reset by server", "ru": "сервер сбросил соединение"},

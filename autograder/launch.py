@@ -17,10 +17,18 @@ class RunningServer:
     startup_seconds: Optional[float]
 
 
-def start_server(grading) -> RunningServer:
+def spawn_server(grading, gated: bool = False) -> Child:
+    """The student's server as a child process; ``gated``: ready, but waiting for ``start_server``."""
     child = Child(grading.server_file, grading.workdir, "server", limits=grading.limits,
-                  argv=grading.server_argv).start()
+                  argv=grading.server_argv).start(gated=gated)
     grading.children.append(child)
+    return child
+
+
+def start_server(grading, child: Optional[Child] = None) -> RunningServer:
+    """Start the server (or let a gated one go) and wait until it listens."""
+    child = child or spawn_server(grading)
+    child.release()
     event = child.wait_event(lambda e: e["ev"] == "listen" or (e["ev"] == "bind" and e["kind"] == "udp"),
                              START_DEADLINE)
     if event is None:

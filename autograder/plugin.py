@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,11 +23,6 @@ from .clients import Profile
 from .protocol import visible
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
-
-
-def _stop_spare(spare: concurrent.futures.Future) -> None:
-    with contextlib.suppress(Exception):
-        spare.result().child.stop()
 
 
 def _discard(early: concurrent.futures.Future) -> None:
@@ -50,7 +46,7 @@ class GradingContext:
     transport: str = "tcp"
     variant: str = "tcp-multi"
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
-    _spare: Optional[concurrent.futures.Future] = None  # the next check's server, starting already
+    _spare: Optional[Child] = None  # the next check's server, gated: ready, not yet running
     _early_client: Optional[concurrent.futures.Future] = None  # the client examined while the server was late
     _early_run: Optional[object] = None
     _background: List[concurrent.futures.Future] = field(default_factory=list)
@@ -65,39 +61,26 @@ class GradingContext:
 
     def take_server(self):
         """A started server for a check: the start-up probe, else the spare
-        started during the previous check, else one started now."""
+        made ready during the previous check, else one started now."""
         from .launch import start_server
 
         running, self.first_server = self.first_server, None
         spare, self._spare = self._spare, None
-        if running is None and spare is not None:
-            with contextlib.suppress(Exception):
-                running = spare.result()
-        return running or start_server(self)
+        return running or start_server(self, child=spare)
 
     def start_spare_server(self) -> None:
-        """Start the next check's server while this check runs: a fresh server
-        per check stays, its start-up time mostly leaves the grading time."""
-        from .launch import start_server
+        """Make the next check's server ready while this check runs: its interpreter
+        and harness start now, its code when it is taken (``take_server``), so a
+        fresh server per check stays and two never run side by side."""
+        from .launch import spawn_server
 
-        if self._spare is None:
-            self._spare = concurrent.futures.Future()
-            spare = self._spare
-            self._background.append(spare)
-
-            def start() -> None:
-                try:
-                    spare.set_result(start_server(self))
-                except BaseException as error:  # ours; the next check starts its own
-                    spare.set_exception(error)
-
-            threading.Thread(target=start, name="spare-server", daemon=True).start()
+        if self._spare is None and os.name == "posix":
+            self._spare = spawn_server(self, gated=True)
 
     def drop_spare_server(self) -> None:
-        """Not needed after all: stopped when it has started, without waiting for that."""
         spare, self._spare = self._spare, None
         if spare is not None:
-            spare.add_done_callback(_stop_spare)
+            spare.stop()
 
     def settle_background(self, timeout: float) -> None:
         """Grading is over: wait for servers and clients still being started in

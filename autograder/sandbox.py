@@ -178,6 +178,7 @@ class Child:
             "limits": self.limits.for_harness(),
         }
         self.events: List[dict] = []
+        self._gate: Optional[int] = None  # write end of a gated child's gate (``start(gated=True)``)
         self.events_changed = threading.Condition()
         self.stdout = CappedText(self.limits.output_cap)
         self.stderr = CappedText(self.limits.output_cap)
@@ -187,9 +188,15 @@ class Child:
         self._ps: Optional[psutil.Process] = None
 
     # -- life cycle --------------------------------------------------------
-    def start(self) -> "Child":
+    def start(self, gated: bool = False) -> "Child":
+        """``gated``: the interpreter and the harness start now, the student's code at
+        ``release()`` (POSIX only; elsewhere it starts at once)."""
         read_end, write_end = os.pipe()
         kwargs: dict = {}
+        gate_read = None
+        if gated and os.name == "posix":
+            gate_read, self._gate = os.pipe()
+            self.config["gate_fd"] = gate_read
         if os.name == "nt":
             import msvcrt
 
@@ -202,7 +209,7 @@ class Child:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         else:
             self.config["report_handle"] = write_end
-            kwargs["pass_fds"] = (write_end,)
+            kwargs["pass_fds"] = (write_end,) if gate_read is None else (write_end, gate_read)
             kwargs["start_new_session"] = True
         policy = containment.current()  # the optional layers: a uid of its own, NPROC
         env = policy.environment(child_environment(), self.workdir)
@@ -223,6 +230,8 @@ class Child:
             )
             policy.started(self.process)
         os.close(write_end)
+        if gate_read is not None:
+            os.close(gate_read)
         try:
             self._ps = psutil.Process(self.process.pid)
         except psutil.Error:
@@ -264,8 +273,21 @@ class Child:
                 sink.feed(data)
         sink.close()
 
+    def release(self) -> None:
+        """Let a gated child run the student's code (nothing for one that was not gated)."""
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            try:
+                os.write(gate, b"1")
+            except OSError:
+                pass
+            os.close(gate)
+
     def stop(self) -> None:
         """Kill the child and everything it started; safe to call twice."""
+        if self._gate is not None:
+            os.close(self._gate)  # a gated child that never got its turn leaves at once
+            self._gate = None
         if self.process is None:
             return
         kill_tree(self.process, self._ps)

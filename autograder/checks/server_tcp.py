@@ -293,8 +293,7 @@ def check_slow_reader_holds_nobody_up(room, grading):
     payload = b"".join(alice.frame(body) for body in bodies)
     start = bob.stream.byte_count
     total = count * SLOW_BODY  # what bob gets at least: every text, without names or framing
-    alice.send_in_background(payload, f"{count} messages of {SLOW_BODY} characters at once "
-                                      f"({len(payload) // 1024} KiB) while carol reads nothing")
+    alice.send_in_background(payload, msg("note.flood", count=count, size=SLOW_BODY, kib=len(payload) // 1024))
     began = time.monotonic()
     while True:
         seen = bob.stream.byte_count
@@ -323,15 +322,15 @@ def check_stream_is_cut_into_messages(room, grading):
     alice, bob = room.join("alice", "bob")
     room.settle()
     first, second = room.token("glued"), room.token("glued")
-    alice.send_raw(alice.frame(first) + alice.frame(second), note=f"{first}⏎{second}⏎ in one segment")
+    alice.send_raw(alice.frame(first) + alice.frame(second), note=msg("note.one_segment", first=first, second=second))
     whole = room.token("split") + "-" + "abcdefghij" * 3
     data = alice.frame(whole)
     cut = len(data) // 2
-    alice.send_raw(data[:cut], note=f"{data[:cut]!r} (first half of a message)")
+    alice.send_raw(data[:cut], note=msg("note.first_half", data=repr(data[:cut])))
     # A pause so that the halves leave as two segments; a server that relays the half ends it early.
     head = data[:cut].decode("utf-8", "replace")[-8:]
     room.wait_until(lambda: head in bob.new_text, PIECE_GAP)
-    alice.send_raw(data[cut:], note=f"{data[cut:]!r} (second half)")
+    alice.send_raw(data[cut:], note=msg("note.second_half", data=repr(data[cut:])))
     tail = whole[-8:]
     room.wait_until(lambda: bob.find(second) is not None and tail in bob.new_text, DELIVERY)
     room.quiet_down(quiet=0.2, at_most=1.0)  # a cut message may come in more pieces

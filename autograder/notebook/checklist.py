@@ -50,6 +50,7 @@ class Item:
     transcript: List[dict] = field(default_factory=list)
     output: Optional[str] = None  # what the student's code printed or raised meanwhile
     duration: float = 0.0
+    advisory: bool = False  # a check worth no points: shown, never what keeps a step from passing
 
 
 @dataclass
@@ -65,10 +66,11 @@ class Checklist:
 
     @property
     def passed(self) -> bool:
-        return bool(self.items) and all(item.status == "passed" for item in self.items)
+        return bool(self.items) and all(item.status == "passed" or item.advisory for item in self.items)
 
     def counts(self) -> tuple:
-        return sum(item.status == "passed" for item in self.items), len(self.items)
+        scored = [item for item in self.items if not item.advisory]
+        return sum(item.status == "passed" for item in scored), len(scored)
 
     def summary(self) -> str:
         passed, total = self.counts()
@@ -143,6 +145,8 @@ class Checklist:
 
 
 def _status_suffix(item: Item, lang: str) -> str:
+    if item.advisory and item.status in ("passed", "failed"):
+        return f" ({translate('ui.advisory', lang)})"
     if item.status == "passed":
         return ""
     key = "nb.ui.status.failed" if item.status == "failed" else f"ui.status.{item.status}"

@@ -60,7 +60,8 @@ def from_report(report: dict, lang: str, checklist: Checklist) -> Checklist:
             check["id"], check.get("title") or check["id"], check["status"],
             message=check.get("message"), hint=check.get("hint"),
             expected=check.get("expected"), actual=check.get("actual"),
-            transcript=transcript, output=check.get("server_output")))
+            transcript=transcript, output=check.get("server_output"),
+            advisory=check.get("max_points") == 0))
     if not checklist.items:
         checklist.items.append(Item("submission", msg("nb.check.submission"), "failed", msg("nb.fail.no_checks")))
     return checklist
