@@ -102,9 +102,14 @@ class Demo:
 
     # -- users of our own ----------------------------------------------------------
     def _connect(self, nick: str) -> Optional[socket.socket]:
-        try:
-            sock = socket.create_connection(("127.0.0.1", self.state.port), timeout=5)
-        except OSError:
+        for _ in range(3):  # a busy machine may miss one; a bot of the demo is not lost for that
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.state.port), timeout=5)
+                break
+            except OSError:
+                if self.stop.wait(0.5):
+                    return None
+        else:
             return None
         sock.settimeout(None)
         sock.sendall((nick + "\n").encode())  # the reference prompts NICK; an early answer is read after it
