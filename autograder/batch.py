@@ -69,7 +69,7 @@ def is_class(path: Path) -> bool:
         return zipfile.is_zipfile(path) and _names_look_like_class(_zip_names(path))
     if not path.is_dir():
         return False
-    if len(flat_moodle_files(path)) >= 1:
+    if flat_moodle_files(path):
         return True  # "Download all submissions" without "in folders": files named after their student
     if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False

@@ -268,11 +268,8 @@ class ScriptedUser:
                 reset = isinstance(error, ConnectionResetError)
                 if reset:
                     self.room.transcript.add(self.name, "note", msg("note.reset_by_server"))
-                with self.room.changed:
-                    self.reset_by_server = reset
-                    self.closed_by_server = True
-                    self.closed_at = time.monotonic()
-                    self.room.changed.notify_all()
+                self.reset_by_server = reset
+                self.ended_by_server()
                 return
             if not data:
                 if self._leaving:
@@ -280,11 +277,16 @@ class ScriptedUser:
                 self.room.transcript.add(self.name, "note", msg("note.server_closed"))
                 with self.room.changed:
                     self.stream.close()
-                    self.closed_by_server = True
-                    self.closed_at = time.monotonic()
-                    self.room.changed.notify_all()
+                self.ended_by_server()
                 return
             self.received(data)
+
+    def ended_by_server(self) -> None:
+        """The server (or, for a puppet, the client program) ended this user's connection: now."""
+        with self.room.changed:
+            self.closed_by_server = True
+            self.closed_at = time.monotonic()
+            self.room.changed.notify_all()
 
     def received(self, data: bytes, frame: bytes = b"") -> None:
         """What the server sent: into the transcript as it came, into the text

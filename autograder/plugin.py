@@ -9,7 +9,6 @@ the student's failure with its data, a pytest-timeout is a failure too
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import os
 import threading
 import time
@@ -23,11 +22,6 @@ from .clients import Profile
 from .protocol import visible
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
-
-
-def _discard(early: concurrent.futures.Future) -> None:
-    with contextlib.suppress(Exception):
-        early.result().stop()
 
 
 @dataclass
@@ -48,8 +42,8 @@ class GradingContext:
     first_server: Optional[object] = None  # the start-up probe, handed to the `starts` check
     _spare: Optional[Child] = None  # the next check's server, gated: ready, not yet running
     _early_client: Optional[concurrent.futures.Future] = None  # the client examined while the server was late
-    _early_run: Optional[object] = None
-    _background: List[concurrent.futures.Future] = field(default_factory=list)
+    _early_run: Optional[object] = None  # its ClientRun, to stop it when it is not wanted
+    _early_dropped: threading.Event = field(default_factory=threading.Event)
     server_argv: List[str] = field(default_factory=list)  # arguments the programs are started with
     client_argv: List[str] = field(default_factory=list)
 
@@ -87,8 +81,8 @@ class GradingContext:
         the background, so that none outlives the grader, then stop them."""
         self.drop_spare_server()
         self.drop_early_client()  # an early look at the client, if one is still going, ends too
-        pending = [f for f in self._background if not f.done()]
-        concurrent.futures.wait(pending, timeout=timeout)
+        if self._early_client is not None:
+            concurrent.futures.wait([self._early_client], timeout=timeout)
 
     def client_session(self):
         """The student's client run once against the fake server, every step.
@@ -98,12 +92,11 @@ class GradingContext:
         Safe to call from several threads: the first runs it, the rest wait."""
         with self._client_lock:
             if self.client_run is None and self.client_file is not None:
-                early, self._early_client = self._early_client, None
-                if early is not None and self.status("starts") != "passed":
+                early = self._early_client
+                if early is not None and not self._early_dropped.is_set() and self.status("starts") != "passed":
                     self.client_run = early.result()  # examined while the server was not there
                 else:
-                    if early is not None:
-                        _discard(early)
+                    self.drop_early_client()
                     self.client_run = self._examine_client(self.transport)
             return self.client_run
 
@@ -113,6 +106,8 @@ class GradingContext:
         run = ClientRun(self, transport)
         if early:
             self._early_run = run
+            if self._early_dropped.is_set():  # dropped while it was being made
+                run.stop()
         try:
             for step in run.steps:
                 try:
@@ -133,10 +128,9 @@ class GradingContext:
         server alone meanwhile, so that a server which never starts does not
         cost its start deadline and then the client's deadlines after it. Used
         only if the server does not start after all (``client_session``)."""
-        if self.client_file is None or self._early_client is not None:
+        if self.client_file is None or self._early_client is not None or self._early_dropped.is_set():
             return
         self._early_client = early = concurrent.futures.Future()
-        self._background.append(early)
 
         def examine() -> None:
             try:
@@ -147,13 +141,12 @@ class GradingContext:
         threading.Thread(target=examine, name="early-client", daemon=True).start()
 
     def drop_early_client(self) -> None:
-        """The server listens after all: the early look at the client is not needed."""
-        early, self._early_client = self._early_client, None
-        run, self._early_run = self._early_run, None
+        """The server listens after all: the early look at the client is not needed
+        (its run stops at once; its steps fail and nobody reads them)."""
+        self._early_dropped.set()
+        run = self._early_run
         if run is not None:
-            run.stop()  # its steps fail at once; nobody reads them
-        if early is not None:
-            threading.Thread(target=_discard, args=(early,), name="early-client-discard", daemon=True).start()
+            run.stop()
 
     def learn_from_client(self) -> None:
         run = self.client_session()

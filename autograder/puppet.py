@@ -185,10 +185,7 @@ class PuppetUser(ScriptedUser):
                 return
         if not self._leaving:
             self.room.transcript.add(self.name, "note", msg("note.client_exited", code=child.exit_code))
-            with self.room.changed:
-                self.closed_by_server = True
-                self.closed_at = time.monotonic()
-                self.room.changed.notify_all()
+            self.ended_by_server()
 
     def introduce(self) -> "PuppetUser":
         """Wait until the client is connected and has been given the nickname,

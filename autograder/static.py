@@ -155,27 +155,31 @@ def _calls(tree: ast.AST, name: str) -> bool:
     return any(_called_name(node) == name for node in ast.walk(tree))
 
 
+def _is_accept(node: ast.AST) -> bool:
+    """``something.accept()``: a bare ``accept()`` is some function of the student's."""
+    return _called_name(node) == "accept" and isinstance(node.func, ast.Attribute)
+
+
+def _names_in(node: ast.AST) -> Set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
 def _functions_that_accept(tree: ast.AST) -> Set[str]:
     """Names of the functions (and methods) whose body calls ``accept``:
     ``while True: conn, nick = wait_for_user()`` accepts again and again too."""
     return {node.name for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "accept"
-                    for n in ast.walk(node))}
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_is_accept, ast.walk(node)))}
 
 
 def _sends_to_each(loop: ast.For) -> bool:
     """``for c in clients: c.send(...)`` or ``for a in addresses: s.sendto(data, a)``."""
-    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    targets = _names_in(loop.target)
     for node in ast.walk(loop):
         name = _called_name(node)
-        if name in ("send", "sendall") and isinstance(node.func, ast.Attribute):
-            receiver = {n.id for n in ast.walk(node.func.value) if isinstance(n, ast.Name)}
-            if receiver & targets:
-                return True
-        if name == "sendto" and len(node.args) >= 2:
-            if {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)} & targets:
-                return True
+        if name in ("send", "sendall") and isinstance(node.func, ast.Attribute) and _names_in(node.func.value) & targets:
+            return True
+        if name == "sendto" and len(node.args) >= 2 and _names_in(node.args[1]) & targets:
+            return True
     return False
 
 
@@ -191,8 +195,7 @@ def _accepts_again_and_again(loop: ast.AST, acceptors: Set[str] = frozenset()) -
         node, in_handler = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        name = _called_name(node)
-        if name == "accept" and isinstance(node.func, ast.Attribute) or name in acceptors and name != "accept":
+        if _is_accept(node) or (_called_name(node) in acceptors - {"accept"}):
             accepts = True
         if isinstance(node, (ast.Break, ast.Return)) and not in_handler:
             leaves = True
