@@ -292,8 +292,14 @@ def print_lan_addresses(port: int) -> None:
         print(f"* students on this network can connect to {address}:{port}", flush=True)
 
 
+# print() writes the text and the newline separately: two threads logging at once
+# could glue their lines together, so the log is a shared resource with a lock.
+LOG_LOCK = threading.Lock()
+
+
 def log(text: str) -> None:
-    print(f"* {text}", flush=True)
+    with LOG_LOCK:
+        print(f"* {text}", flush=True)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -115,8 +115,14 @@ class UdpChat:
                 pass  # a datagram that cannot be sent is simply lost, as UDP allows
 
 
+# print() writes the text and the newline separately: two threads logging at once
+# could glue their lines together, so the log is a shared resource with a lock.
+LOG_LOCK = threading.Lock()
+
+
 def log(text: str) -> None:
-    print(f"* {text}", flush=True)
+    with LOG_LOCK:
+        print(f"* {text}", flush=True)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
