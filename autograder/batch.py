@@ -44,7 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import psutil
 
-from . import containment, discover, extract, static
+from . import containment, discover, extract, safe_files, static
 from .i18n import translate
 from .results import Joined, Msg, Report, msg
 from .sandbox import SKIP_DIRS, Limits
@@ -71,7 +71,7 @@ def is_class(path: Path) -> bool:
         return False
     if flat_moodle_files(path):
         return True  # "Download all submissions" without "in folders": files named after their student
-    if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
+    if any(safe_files.is_regular(p) and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False
     from .export import moodle
 
@@ -83,7 +83,7 @@ def is_class(path: Path) -> bool:
         if child.is_dir():
             if discover.python_files(child):
                 folders.append(child)
-            elif any(p.suffix.lower() == ".zip" for p in child.iterdir() if p.is_file()):
+            elif any(p.suffix.lower() == ".zip" for p in child.iterdir() if safe_files.is_regular(p)):
                 zips.append(child)
         elif child.suffix.lower() == ".zip":
             zips.append(child)
@@ -103,7 +103,7 @@ def flat_moodle_files(path: Path) -> Dict[str, List[Path]]:
 
     groups: Dict[str, List[Path]] = {}
     for child in _children(path):
-        if not child.is_file() or not (child.suffix.lower() == ".py" or is_loose_document(child)):
+        if not safe_files.is_regular(child) or not (child.suffix.lower() == ".py" or is_loose_document(child)):
             continue
         match = moodle.MOODLE_NAME.match(child.name)
         if match and len(child.name) > match.end():
@@ -341,13 +341,14 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
         if child in gathered:
             continue
         document = child.is_file() and is_loose_document(child)
-        if child.is_file() and child.suffix.lower() != ".zip" and not document:
+        if not child.is_dir() and (not safe_files.is_regular(child) or (child.suffix.lower() != ".zip" and not document)):
             continue
         name = unique(safe_name(child.stem if child.is_file() else child.name), names)
         meta = moodle.identity(child.name) or {}
         archive = child if child.is_file() and not document else None
         if child.is_dir() and not discover.python_files(child):
-            archive = next((p for p in sorted(child.iterdir()) if p.is_file() and p.suffix.lower() == ".zip"), None)
+            archive = next((p for p in sorted(child.iterdir()) if safe_files.is_regular(p) and p.suffix.lower() == ".zip"),
+                           None)
         if archive is None:
             entries.append(Entry(name, child, meta=meta))
             continue
@@ -639,6 +640,7 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
 SIMILARITY_THRESHOLD = 0.6
 MAX_SIMILAR_PAIRS = 20
 MAX_SOURCE_BYTES = 1024**2
+SIMILARITY_SECONDS = 120.0
 STARTERS = Path(__file__).resolve().parent.parent / "labs" / "chat" / "starter"
 
 
@@ -648,6 +650,15 @@ def similar_submissions(entries: List[Entry]) -> list:
     A signal for the instructor, never a penalty: nothing here touches a score.
     The starter files every student was given are not evidence.
     """
+    found: list = []
+    worker = threading.Thread(target=lambda: found.extend(_similar_pairs(entries)), daemon=True,
+                              name="similarity")
+    worker.start()
+    worker.join(SIMILARITY_SECONDS)  # a signal is not worth a class without its gradebook
+    return found if not worker.is_alive() else []
+
+
+def _similar_pairs(entries: List[Entry]) -> list:
     from . import similarity
 
     sources = {}
@@ -677,5 +688,4 @@ def submission_code(path: Path) -> str:
 
 
 def _read_capped(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return static.decode_student_text(handle.read(MAX_SOURCE_BYTES))
+    return static.decode_student_text(safe_files.read_bytes(path, MAX_SOURCE_BYTES))

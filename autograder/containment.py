@@ -57,6 +57,8 @@ from typing import Dict, List, Optional, Sequence, Set
 
 import psutil
 
+from . import student_root
+
 LINUX = sys.platform.startswith("linux")
 POSIX = os.name == "posix"
 
@@ -74,8 +76,8 @@ STUDENT_PROCESSES = 512  # RLIMIT_NPROC for a dedicated uid: threads count too
 CGROUP_MEMORY = 3 * 1024**3  # the grader of one submission and all below it
 CGROUP_PIDS = 1024
 TCP_BUFFERS = "4096 16384 65536"
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
-UNSHARE_FLAGS = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where any uid may write
+UNSHARE_FLAGS = ["--net", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child"]
 
 BASE_LAYERS_POSIX = ["session", "rlimits", "temp-copy", "output-cap", "kill-tree"]
 BASE_LAYERS_WINDOWS = ["process-group", "temp-copy", "output-cap", "kill-tree"]
@@ -90,6 +92,7 @@ class Policy:
     python: Optional[str] = None  # an interpreter the uid can run
     harness: Optional[Path] = None  # a copy of harness/child.py the uid can read
     runtime_dir: Optional[Path] = None
+    root: Optional[student_root.StudentRoot] = None  # the filesystem student code sees, if it has its own
     namespace: Optional[str] = None
     dedicated: bool = False  # this process exists to grade: its stray children are student code
     cgroups: List[Path] = field(default_factory=list)
@@ -104,6 +107,8 @@ class Policy:
 
     # -- what sandbox.Child asks -------------------------------------------
     def environment(self, env: dict, workdir: Path) -> dict:
+        if self.root is not None:
+            return dict(env, HOME=self.root.inside(workdir), TMPDIR="/tmp", TMP="/tmp", TEMP="/tmp")
         if self.uid is not None:
             env = dict(env, HOME=str(workdir))
         return env
@@ -111,7 +116,26 @@ class Policy:
     def popen_kwargs(self) -> dict:
         if self.uid is None:
             return {}
+        if self.root is not None:  # unshare changes root and uid after the exec
+            return {"umask": 0o077}
         return {"user": self.uid, "group": self.gid, "extra_groups": [], "umask": 0o077}
+
+    def command(self, argv: List[str], workdir: Path) -> List[str]:
+        """The command that starts a child: ``argv`` as is, or run inside the student's root."""
+        if self.root is None:
+            return argv
+        return self.root.command(argv, workdir, self.uid, self.gid)
+
+    def child_config(self, config: dict) -> dict:
+        """The harness's settings with paths as the child sees them."""
+        if self.root is None:
+            return config
+        return dict(config, script=self.root.inside(config["script"]),
+                    paths=[self.root.expose(path) for path in config.get("paths", [])])
+
+    def workspace(self) -> Optional[str]:
+        """Where temp copies of the submission go (None: the system's temp folder)."""
+        return str(self.root.home) if self.root is not None else None
 
     def child_limits(self) -> dict:
         return {"processes": STUDENT_PROCESSES} if self.uid is not None else {}
@@ -150,6 +174,8 @@ class Policy:
         self._cleaned = True
         if self.dedicated:
             kill_adopted(set())
+        if self.root is not None:
+            self.root.close()
         if self.uid is not None:
             sweep_uid(self.uid)
         for group in self.cgroups:
@@ -241,7 +267,7 @@ def activate() -> Policy:
     if namespace:
         policy.namespace = namespace
         if bring_up_loopback():
-            policy.active += ["pid-namespace", "net-namespace"]
+            policy.active += ["pid-namespace", "net-namespace", "ipc-namespace"]
             if shrink_tcp_buffers():
                 policy.active.append("small-tcp-buffers")
         else:
@@ -311,12 +337,22 @@ def drop_to_uid(policy: Policy) -> None:
         return
     runtime = Path(tempfile.mkdtemp(prefix=f"chatlab-run-{uid}-"))  # named so a batch can sweep it
     os.chmod(runtime, 0o755)
-    harness = runtime / "child.py"
+    policy.uid, policy.gid, policy.python = uid, uid, python
+    policy.runtime_dir = runtime
+    policy.active.append("uid")
+    if policy.namespace == "root":  # a mount namespace of our own, and real root to build in it
+        try:
+            policy.root = student_root.build(runtime, python)
+            policy.active += ["student-root", "hidepid", "private-tmpfs"]
+        except OSError as error:
+            policy.notes["student-root"] = str(error)
+    folder = runtime / "chatlab" if policy.root is not None else runtime
+    harness = folder / "child.py"
     shutil.copyfile(Path(__file__).with_name("harness") / "child.py", harness)
     os.chmod(harness, 0o644)
-    policy.uid, policy.gid, policy.python = uid, uid, python
-    policy.runtime_dir, policy.harness = runtime, harness
-    policy.active.append("uid")
+    policy.harness = Path(policy.root.inside(harness)) if policy.root is not None else harness
+    if policy.root is not None:
+        policy.python = os.path.realpath(python)  # a venv's link would point outside the root
 
 
 def free_uid(exclude: Sequence[int] = ()) -> Optional[int]:

@@ -28,7 +28,7 @@ from typing import Callable, List, Optional
 
 import psutil
 
-from . import containment, prompts
+from . import containment, prompts, safe_files
 from .protocol import TextStream
 from .waiting import wait_until
 
@@ -66,7 +66,7 @@ def prepare_workdir(submission: Path) -> Path:
     Students on Russian Windows save files in cp1251; Python would refuse to
     run them, a person would not care.  Only the copy is re-encoded.
     """
-    target = Path(tempfile.mkdtemp(prefix="chatlab-"))
+    target = Path(tempfile.mkdtemp(prefix="chatlab-", dir=containment.current().workspace()))
     copied = 0
     for root, dirs, files in os.walk(submission):
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
@@ -74,7 +74,7 @@ def prepare_workdir(submission: Path) -> Path:
         (target / rel).mkdir(parents=True, exist_ok=True)
         for name in files:
             src = Path(root) / name
-            if src.is_symlink() or not src.is_file():
+            if not safe_files.is_regular(src):  # links, FIFOs, devices: never followed
                 continue
             size = src.stat().st_size
             if copied + size > MAX_COPY_BYTES:
@@ -82,7 +82,7 @@ def prepare_workdir(submission: Path) -> Path:
             copied += size
             dst = target / rel / name
             if name.endswith(".py"):
-                dst.write_bytes(as_utf8(src.read_bytes()))
+                dst.write_bytes(as_utf8(safe_files.read_bytes(src, MAX_COPY_BYTES)))
             else:
                 shutil.copyfile(src, dst)
     containment.current().hand_over(target)  # a dropped uid must own its copy
@@ -215,8 +215,9 @@ class Child:
         env = policy.environment(child_environment(), self.workdir)
         kwargs.update(policy.popen_kwargs())
         self.config["limits"].update(policy.child_limits())
-        command = [policy.python or sys.executable, "-I", "-X", "utf8", "-u", str(policy.harness or HARNESS),
-                   json.dumps(self.config)]
+        command = policy.command([policy.python or sys.executable, "-I", "-X", "utf8", "-u",
+                                  str(policy.harness or HARNESS), json.dumps(policy.child_config(self.config))],
+                                 self.workdir)
         self.started_at = time.monotonic()
         with policy.spawning():  # a child is known as ours before anyone sweeps for strays
             self.process = subprocess.Popen(
