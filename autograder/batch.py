@@ -360,7 +360,7 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
 
 
 def safe_name(name: str) -> str:
-    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip(" .")
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f\x7f-\x9f]", "_", name).strip(" .")
     return name[:100] or "submission"
 
 
@@ -437,6 +437,7 @@ class Batch:
             self.uids.put(uid)
         self._live: set = set()
         self._lock = threading.Lock()
+        self.stopping = False  # a signal ended the run: no grader starts any more
         # Only a process that exists to grade may adopt and kill orphans (not a notebook, not pytest).
         self.reap_orphans = reap_orphans and containment.LINUX
 
@@ -444,7 +445,8 @@ class Batch:
         if self.reap_orphans:
             containment.become_subreaper()  # graders' orphans come to us, and are killed
         rows: List[Optional[Row]] = [None] * len(self.entries)
-        with concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
+        with self.stopped_by_signals(), \
+                concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
             futures = {pool.submit(self.grade_entry, entry): i for i, entry in enumerate(self.entries)}
             for future in concurrent.futures.as_completed(futures):
                 index = futures[future]
@@ -471,7 +473,41 @@ class Batch:
             containment.sweep(uid)
         return [r for r in rows if r is not None]
 
+    @contextlib.contextmanager
+    def stopped_by_signals(self) -> Iterator[None]:
+        """SIGTERM, SIGHUP or Ctrl-C end the class run and every grader in it.
+
+        Graders run in sessions of their own (so one can be killed with all it
+        started): a signal to our group never reaches them, so we kill them.
+        """
+        def stop(signum, frame):
+            self.stop_all()
+            raise SystemExit(128 + signum)
+
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    previous[name] = signal.signal(getattr(signal, name), stop)
+        try:
+            yield
+        except BaseException:
+            self.stop_all()
+            raise
+        finally:
+            for name, handler in previous.items():
+                signal.signal(getattr(signal, name), handler)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopping = True
+            live = list(self._live)
+        for pid in live:
+            kill_grader_pid(pid)
+
     def grade_entry(self, entry: Entry) -> Row:
+        if self.stopping:
+            raise SystemExit("stopped")
         if entry.problem is not None or entry.folder is None:
             row = self.error_row(entry.name, entry.problem_status, entry.problem or msg("error.no_python", found="—"),
                                  0.0)
@@ -493,10 +529,12 @@ class Batch:
         env.pop(containment.NAMESPACE_ENV, None)
         if uid is not None:
             env[containment.UID_ENV] = str(uid)
-        process = subprocess.Popen(self.command(entry.folder, self.lang, self.rubric_path),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   env=env, start_new_session=(os.name == "posix"))
-        with self._lock:
+        with self._lock:  # started and known as live at once: a signal between the two would miss it
+            if self.stopping:
+                raise SystemExit("stopped")
+            process = subprocess.Popen(self.command(entry.folder, self.lang, self.rubric_path),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       env=env, start_new_session=(os.name == "posix"))
             self._live.add(process.pid)
         try:
             try:
@@ -536,18 +574,29 @@ class Batch:
 
 def kill_grader(process: subprocess.Popen) -> None:
     """The grader, its process group, and every descendant still attached."""
+    kill_grader_pid(process.pid)
+    with contextlib.suppress(OSError):
+        process.kill()
+
+
+def kill_grader_pid(pid: int) -> None:
     try:
-        victims = psutil.Process(process.pid).children(recursive=True)
+        victims = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         victims = []
     if os.name == "posix":
         with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        process.kill()
-    for victim in victims:
-        with contextlib.suppress(psutil.Error):
+            os.killpg(pid, signal.SIGKILL)
+    for victim in victims + [_process(pid)]:
+        with contextlib.suppress(psutil.Error, AttributeError):
             victim.kill()
+
+
+def _process(pid: int) -> Optional[psutil.Process]:
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
 
 
 def parse_report(stdout: bytes) -> Optional[dict]:
@@ -571,7 +620,7 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
     from .export import gradescope
     from .report import html, markdown
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     files = {
         "report.json": json.dumps(report, ensure_ascii=False, indent=2),
         "report.md": markdown.render(report, lang),
@@ -579,7 +628,9 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
         "results.json": json.dumps(gradescope.results(report, lang), ensure_ascii=False, indent=2),
     }
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def grade_class(path: Path, *, out: Optional[Path] = None, lang: str = "en", **options) -> ClassResult:
@@ -606,7 +657,22 @@ def prepare_out(path: Path, out: Optional[Path], lang: str) -> Optional[Path]:
     if out == path or path in out.parents:
         raise ValueError(translate("ui.batch.out_inside", lang, {"out": str(out), "path": str(path)}))
     out.mkdir(parents=True, exist_ok=True)
+    private(out)  # reports of a class are for the instructor, never for a student's uid
     return out
+
+
+def private(folder: Path) -> None:
+    """``folder`` and what is in it: 0700 folders, 0600 files (links left alone, never followed)."""
+    if os.name != "posix":
+        return
+    for here, dirs, files in os.walk(folder):
+        with contextlib.suppress(OSError):
+            os.chmod(here, 0o700)
+        for name in files:
+            path = os.path.join(here, name)
+            with contextlib.suppress(OSError):
+                if not os.path.islink(path):
+                    os.chmod(path, 0o600)
 
 
 def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
@@ -632,6 +698,7 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
     result.summary = summary_module.summarize(rows, lang, result.duration, similar=similar)
     if out is not None:
         gradebook.write_all(out, rows, result.summary, lang)
+        private(out)
     return result
 
 

@@ -522,31 +522,100 @@ def sweep_uid(uid: int) -> None:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
         psutil.wait_procs(victims, timeout=2)
+    remove_ipc_of(uid)
     for top in SCRATCH_DIRS:
         remove_owned(Path(top), uid)
 
 
-def remove_owned(top: Path, uid: int, depth: int = 4) -> None:
-    """Delete entries owned by ``uid`` below ``top``, never following links."""
+# Where the kernel lists SysV IPC objects: (file, column of the owner's uid, what removes one).
+_IPC_TABLES = (("shm", 7, "shmctl"), ("msg", 7, "msgctl"), ("sem", 4, "semctl"))
+IPC_RMID = 0
+
+
+def remove_ipc_of(uid: int) -> None:
+    """Remove the SysV shared memory, message queues and semaphores ``uid`` owns.
+
+    Inside the grader's IPC namespace they die with it anyway; without one they
+    would outlive grading (2 x 256 MB per submission, across a class)."""
+    if not LINUX:
+        return
     try:
-        entries = list(os.scandir(top))
+        libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
         return
-    for entry in entries:
+    for table, uid_column, remover in _IPC_TABLES:
         try:
-            info = entry.stat(follow_symlinks=False)
+            lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
         except OSError:
             continue
-        path = Path(entry.path)
+        for line in lines:
+            fields = line.split()
+            if len(fields) > uid_column and fields[uid_column] == str(uid):
+                if remover == "semctl":
+                    libc.semctl(int(fields[1]), 0, IPC_RMID)
+                else:
+                    getattr(libc, remover)(int(fields[1]), IPC_RMID, None)
+
+
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def remove_owned(top: Path, uid: int, depth: int = 4) -> None:
+    """Delete entries owned by ``uid`` below ``top``.
+
+    Another student may still run and rename folders under us, so nothing is
+    done by path: every step is relative to a descriptor of a folder already
+    opened (no link followed), and we descend only into folders owned by root
+    (``/tmp/.X11-unix``), never into one another uid could swap."""
+    try:
+        fd = os.open(top, _DIRECTORY)
+    except OSError:
+        return
+    try:
+        _remove_owned_at(fd, uid, depth)
+    finally:
+        os.close(fd)
+
+
+def _remove_owned_at(fd: int, uid: int, depth: int) -> None:
+    try:
+        names = os.listdir(fd)
+    except OSError:
+        return
+    for name in names:
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            continue
         if info.st_uid == uid:
-            if stat.S_ISDIR(info.st_mode):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        elif stat.S_ISDIR(info.st_mode) and depth > 0 and info.st_mode & stat.S_IWOTH:
+            _remove_at(fd, name, stat.S_ISDIR(info.st_mode))
+        elif stat.S_ISDIR(info.st_mode) and depth > 0 and info.st_uid == 0 and info.st_mode & stat.S_IWOTH:
             # Only a world-writable folder can hold what the uid wrote.
-            remove_owned(path, uid, depth - 1)
+            with contextlib.suppress(OSError):
+                inner = os.open(name, _DIRECTORY, dir_fd=fd)
+                try:
+                    if os.fstat(inner).st_uid == 0:
+                        _remove_owned_at(inner, uid, depth - 1)
+                finally:
+                    os.close(inner)
+
+
+def _remove_at(fd: int, name: str, is_dir: bool, depth: int = 64) -> None:
+    """Remove ``name`` in the folder ``fd``: a file, or a folder with all below it."""
+    with contextlib.suppress(OSError):
+        if not is_dir:
+            os.unlink(name, dir_fd=fd)
+            return
+        inner = os.open(name, _DIRECTORY, dir_fd=fd)
+        try:
+            for child in os.listdir(inner):
+                with contextlib.suppress(OSError):
+                    child_is_dir = stat.S_ISDIR(os.stat(child, dir_fd=inner, follow_symlinks=False).st_mode)
+                    if depth > 0 or not child_is_dir:
+                        _remove_at(inner, child, child_is_dir, depth - 1)
+        finally:
+            os.close(inner)
+        os.rmdir(name, dir_fd=fd)
 
 
 # --- cgroups ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ The submission folder itself is never written: only the temp copy is.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -37,6 +38,8 @@ HARNESS = Path(__file__).with_name("harness") / "child.py"
 # Folders a student may have committed that are not their code.
 SKIP_DIRS = {".git", "__pycache__", "venv", ".venv", "env", ".idea", ".vscode", "node_modules", ".mypy_cache"}
 MAX_COPY_BYTES = 50 * 1024 * 1024
+MAX_EVENT_BYTES = 64 * 1024  # one line on the report pipe; the harness writes a few hundred bytes
+MAX_EVENTS = 20000  # lines on the report pipe in one run
 
 
 @dataclass
@@ -248,11 +251,24 @@ class Child:
         self._threads.append(thread)
 
     def _read_events(self, pipe) -> None:
+        count = 0
         with pipe:
-            for raw in pipe:
+            while True:
+                raw = pipe.readline(MAX_EVENT_BYTES + 1)
+                if not raw:
+                    break
+                count += 1
+                if len(raw) > MAX_EVENT_BYTES or count > MAX_EVENTS:
+                    # Not our harness talking: a student writing to our pipe. Stop it, hear no more.
+                    kill_tree(self.process, self._ps)
+                    while pipe.read(65536):
+                        pass
+                    break
                 try:
                     event = json.loads(raw.decode("utf-8", "replace"))
                 except ValueError:
+                    continue
+                if not valid_event(event):
                     continue
                 event["t"] = time.monotonic() - self.started_at
                 with self.events_changed:
@@ -404,6 +420,22 @@ class Child:
             except psutil.Error:
                 pass
         return max(counts)
+
+
+def valid_event(event) -> bool:
+    """An event as the harness writes it: a name, a port that is a port, a host that is an address."""
+    if not isinstance(event, dict) or not isinstance(event.get("ev"), str):
+        return False
+    port = event.get("port", 0)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        return False
+    if "host" in event:
+        try:
+            ipaddress.ip_address(event["host"])
+        except ValueError:
+            return False
+    pid = event.get("pid", 0)
+    return isinstance(pid, int) and not isinstance(pid, bool)
 
 
 def child_environment() -> dict:

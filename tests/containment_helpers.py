@@ -32,7 +32,7 @@ def _worker_number() -> int:
 # (not a scheduling group: pytest-xdist's loadgroup has broken before).
 PRIVATE_UIDS = (65000 + 100 * _worker_number(), 65099 + 100 * _worker_number())
 MARKER = f"chatlab-hostile-w{_worker_number()}"
-SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 def environment() -> dict:
@@ -103,7 +103,8 @@ def _ours(proc: psutil.Process, needles: Iterable[str]) -> bool:
 def snapshot() -> dict:
     """What already exists before a test grades anything: another test of the
     same group may have been killed mid-run, and its leftovers are not ours."""
-    return {"pids": {p.pid for p in psutil.process_iter() if _ours(p, [MARKER])}, "files": set(leftover_files())}
+    return {"pids": {p.pid for p in psutil.process_iter() if _ours(p, [MARKER])}, "files": set(leftover_files()),
+            "ipc": set(ipc_objects())}
 
 
 def survivors(needles: Iterable[str] = (), wait: float = 10.0, before: dict = None) -> List[str]:
@@ -144,3 +145,21 @@ def leftover_files(before: dict = None) -> List[str]:
                 if PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1] and path not in known:
                     left.append(path)
     return left
+
+
+def ipc_objects(before: dict = None) -> List[str]:
+    """SysV shared memory, queues and semaphores of the private uids (that were not there ``before``)."""
+    known = (before or {}).get("ipc", set())
+    found = []
+    for table, uid_column in (("shm", 7), ("msg", 7), ("sem", 4)):
+        try:
+            lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > uid_column and PRIVATE_UIDS[0] <= int(fields[uid_column]) <= PRIVATE_UIDS[1]:
+                name = f"{table} {fields[1]} uid={fields[uid_column]}"
+                if name not in known:
+                    found.append(name)
+    return found
