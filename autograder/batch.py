@@ -493,6 +493,8 @@ class Batch:
             yield
         except BaseException:
             self.stop_all()
+            for uid in self.pool_uids:  # what a killed grader could not sweep itself
+                containment.sweep(uid)
             raise
         finally:
             for name, handler in previous.items():

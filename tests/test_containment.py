@@ -212,3 +212,17 @@ def test_the_sweep_never_follows_links_nor_enters_another_uids_folder(tmp_path):
     assert not mine.exists()
     assert (keep / "file").read_text() == "keep me"
     assert (theirs / "bait").is_symlink()  # inside another uid's folder: not ours to walk
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("live", [False, True])
+def test_a_file_name_with_escapes_reaches_the_terminal_shown_not_sent(tmp_path, live):
+    folder = tmp_path / "escapes"
+    folder.mkdir()
+    name = os.fsdecode(b"\x1b[5mblink\x9b2J\xc2\x9bserver.py")
+    (folder / name).write_text("print('hello')\n")
+    command = [sys.executable, "-m", "autograder", str(folder), "--lang", "en"] + (["--live"] if live else [])
+    done = subprocess.run(command, capture_output=True, env=environment(), cwd=str(ROOT), timeout=100)
+    output = done.stdout + done.stderr
+    assert b"blink" in output, output[-2000:]
+    assert b"\x1b[5m" not in output and b"\x9b2J" not in output and b"\xc2\x9b" not in output

@@ -26,7 +26,7 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
         console.print(Text(t("ui.files", server=visible(said(report.files.get("server", "—"), lang)),
                              client=visible(said(report.files.get("client", "—"), lang)))))
     if report.error:
-        console.print(Text(t("ui.error", error=report.error.text(lang)), style="bold red"))
+        console.print(Text(t("ui.error", error=visible(report.error.text(lang), 2000)), style="bold red"))
         console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
         return
     console.print(t("ui.variant", variant=report.variant,
@@ -65,7 +65,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
         return
     t = lambda key: translate(key, lang)  # noqa: E731
     if result.message:
-        console.print(Text("     " + result.message.text(lang), style=colour))
+        console.print(Text("     " + visible(result.message.text(lang), 2000), style=colour))
     if result.status in ("skipped", "manual"):
         return
     for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
