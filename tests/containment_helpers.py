@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Dict, Iterable, List
 
@@ -30,7 +31,9 @@ def _worker_number() -> int:
 # Tests on other workers grade at the same time; "nothing survived" and "nothing
 # left" must not see their students, so each worker has its own range and marker
 # (not a scheduling group: pytest-xdist's loadgroup has broken before).
-PRIVATE_UIDS = (65000 + 100 * _worker_number(), 65099 + 100 * _worker_number())
+# Checkouts tested side by side on one machine (worktrees) get ranges of their own too.
+_CHECKOUT = 200000 + 1000 * (zlib.crc32(str(ROOT).encode("utf-8")) % 1000)
+PRIVATE_UIDS = (_CHECKOUT + 100 * _worker_number(), _CHECKOUT + 99 + 100 * _worker_number())
 MARKER = f"chatlab-hostile-w{_worker_number()}"
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
