@@ -53,7 +53,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 import psutil
 
@@ -527,8 +527,8 @@ def sweep_uid(uid: int) -> None:
         remove_owned(Path(top), uid)
 
 
-# Where the kernel lists SysV IPC objects: (file, column of the owner's uid, what removes one).
-_IPC_TABLES = (("shm", 7, "shmctl"), ("msg", 7, "msgctl"), ("sem", 4, "semctl"))
+# Where the kernel lists SysV IPC objects: (file in /proc/sysvipc, column of the owner's uid).
+_IPC_TABLES = (("shm", 7), ("msg", 7), ("sem", 4))
 IPC_RMID = 0
 
 
@@ -537,24 +537,29 @@ def remove_ipc_of(uid: int) -> None:
 
     Inside the grader's IPC namespace they die with it anyway; without one they
     would outlive grading (2 x 256 MB per submission, across a class)."""
-    if not LINUX:
+    objects = ipc_objects(lambda owner: owner == uid)
+    if not objects:
         return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return
-    for table, uid_column, remover in _IPC_TABLES:
+    libc = ctypes.CDLL(None, use_errno=True)
+    removers = {"shm": lambda id_: libc.shmctl(id_, IPC_RMID, None), "msg": lambda id_: libc.msgctl(id_, IPC_RMID, None),
+                "sem": lambda id_: libc.semctl(id_, 0, IPC_RMID)}
+    for table, id_, _ in objects:
+        removers[table](id_)
+
+
+def ipc_objects(owned_by: Callable[[int], bool]) -> List[tuple]:
+    """(table, id, uid) of the SysV IPC objects in our IPC namespace whose owner passes ``owned_by``."""
+    found = []
+    for table, uid_column in _IPC_TABLES:
         try:
             lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
         except OSError:
-            continue
+            continue  # not Linux, or no SysV IPC
         for line in lines:
             fields = line.split()
-            if len(fields) > uid_column and fields[uid_column] == str(uid):
-                if remover == "semctl":
-                    libc.semctl(int(fields[1]), 0, IPC_RMID)
-                else:
-                    getattr(libc, remover)(int(fields[1]), IPC_RMID, None)
+            if len(fields) > uid_column and owned_by(int(fields[uid_column])):
+                found.append((table, int(fields[1]), int(fields[uid_column])))
+    return found
 
 
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)

@@ -19,6 +19,7 @@ from typing import Dict, Iterable, List
 
 import psutil
 
+from autograder import containment
 from grading_helpers import ROOT
 
 
@@ -153,16 +154,6 @@ def leftover_files(before: dict = None) -> List[str]:
 def ipc_objects(before: dict = None) -> List[str]:
     """SysV shared memory, queues and semaphores of the private uids (that were not there ``before``)."""
     known = (before or {}).get("ipc", set())
-    found = []
-    for table, uid_column in (("shm", 7), ("msg", 7), ("sem", 4)):
-        try:
-            lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > uid_column and PRIVATE_UIDS[0] <= int(fields[uid_column]) <= PRIVATE_UIDS[1]:
-                name = f"{table} {fields[1]} uid={fields[uid_column]}"
-                if name not in known:
-                    found.append(name)
-    return found
+    found = [f"{table} {id_} uid={uid}" for table, id_, uid in
+             containment.ipc_objects(lambda uid: PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1])]
+    return [name for name in found if name not in known]

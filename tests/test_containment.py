@@ -226,3 +226,21 @@ def test_a_file_name_with_escapes_reaches_the_terminal_shown_not_sent(tmp_path, 
     output = done.stdout + done.stderr
     assert b"blink" in output, output[-2000:]
     assert b"\x1b[5m" not in output and b"\x9b2J" not in output and b"\xc2\x9b" not in output
+
+
+@POSIX_ROOT
+@pytest.mark.timeout(30)
+def test_the_sweep_removes_a_uids_sysv_ipc_objects():
+    """Without an IPC namespace (a platform that forbids it) the sweep is what ends them."""
+    student = PRIVATE_UIDS[0] + 2
+    make = ("import ctypes; libc = ctypes.CDLL(None); libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int];"
+            "print(libc.shmget(0, 1 << 20, 0o1600), libc.semget(0, 2, 0o1600), libc.msgget(0, 0o1600))")
+    python = containment.python_for(student)
+    if python is None:
+        pytest.skip("no interpreter the student's uid may run")
+    subprocess.run([python, "-c", make], user=student, group=student, check=True, timeout=20,
+                   capture_output=True)
+    owned = lambda uid: uid == student  # noqa: E731
+    assert sorted(table for table, _, _ in containment.ipc_objects(owned)) == ["msg", "sem", "shm"]
+    containment.sweep_uid(student)
+    assert containment.ipc_objects(owned) == []
