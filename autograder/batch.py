@@ -341,14 +341,16 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
         if child in gathered:
             continue
         document = child.is_file() and is_loose_document(child)
-        if not child.is_dir() and (not safe_files.is_regular(child) or (child.suffix.lower() != ".zip" and not document)):
-            continue
+        if child.is_dir():
+            pass
+        elif not safe_files.is_regular(child) or (child.suffix.lower() != ".zip" and not document):
+            continue  # a FIFO or a device in the class folder, a stray file
         name = unique(safe_name(child.stem if child.is_file() else child.name), names)
         meta = moodle.identity(child.name) or {}
         archive = child if child.is_file() and not document else None
         if child.is_dir() and not discover.python_files(child):
-            archive = next((p for p in sorted(child.iterdir()) if safe_files.is_regular(p) and p.suffix.lower() == ".zip"),
-                           None)
+            zips = (p for p in sorted(child.iterdir()) if safe_files.is_regular(p) and p.suffix.lower() == ".zip")
+            archive = next(zips, None)
         if archive is None:
             entries.append(Entry(name, child, meta=meta))
             continue

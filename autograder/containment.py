@@ -541,7 +541,8 @@ def remove_ipc_of(uid: int) -> None:
     if not objects:
         return
     libc = ctypes.CDLL(None, use_errno=True)
-    removers = {"shm": lambda id_: libc.shmctl(id_, IPC_RMID, None), "msg": lambda id_: libc.msgctl(id_, IPC_RMID, None),
+    removers = {"shm": lambda id_: libc.shmctl(id_, IPC_RMID, None),
+                "msg": lambda id_: libc.msgctl(id_, IPC_RMID, None),
                 "sem": lambda id_: libc.semctl(id_, 0, IPC_RMID)}
     for table, id_, _ in objects:
         removers[table](id_)

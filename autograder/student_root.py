@@ -100,8 +100,8 @@ class StudentRoot:
 
     def command(self, argv: List[str], workdir: Path, uid: int, gid: int) -> List[str]:
         """``argv`` run inside the root, in ``workdir``, as ``uid`` (supplementary groups dropped)."""
-        return [self.unshare, f"--root={self.top}", f"--wd={self.inside(workdir)}", f"--setuid={uid}", f"--setgid={gid}",
-                "--", *argv]
+        return [self.unshare, f"--root={self.top}", f"--wd={self.inside(workdir)}",
+                f"--setuid={uid}", f"--setgid={gid}", "--", *argv]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

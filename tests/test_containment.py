@@ -96,11 +96,11 @@ def test_a_course_with_fifos_and_dev_zero_finishes_with_everyone_graded(tmp_path
     fifo = tmp_path / "outside-fifo"
     os.mkfifo(fifo)
     students = tmp_path / "students"
-    copy_tree(REFERENCE, students / "group1" / "Ivanov_Ivan" / "Lr1" / "task4")
+    ivan = copy_tree(REFERENCE, students / "group1" / "Ivanov_Ivan" / "Lr1" / "task4")
     special_student(students / "group1" / "Petrov_Petr" / "Lr1" / "task4", fifo)
     (students / "group1" / "Petrov_Petr" / "Lr1" / "README.md").symlink_to(fifo)
     (students / "group1" / "Sidorov_Sidor" / "Lr1").mkdir(parents=True)
-    (students / "group1" / "Sidorov_Sidor" / "Lr1" / "task4").symlink_to(students / "group1" / "Ivanov_Ivan" / "Lr1" / "task4")
+    (students / "group1" / "Sidorov_Sidor" / "Lr1" / "task4").symlink_to(ivan)
     out = tmp_path / "out"
     done = autograde(students, "--course", "--jobs", "2", "--out", out, "--lang", "en", timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
@@ -233,7 +233,8 @@ def test_a_file_name_with_escapes_reaches_the_terminal_shown_not_sent(tmp_path, 
 def test_the_sweep_removes_a_uids_sysv_ipc_objects():
     """Without an IPC namespace (a platform that forbids it) the sweep is what ends them."""
     student = PRIVATE_UIDS[0] + 2
-    make = ("import ctypes; libc = ctypes.CDLL(None); libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int];"
+    make = ("import ctypes; libc = ctypes.CDLL(None);"
+            "libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int];"
             "print(libc.shmget(0, 1 << 20, 0o1600), libc.semget(0, 2, 0o1600), libc.msgget(0, 0o1600))")
     python = containment.python_for(student)
     if python is None:
