@@ -245,3 +245,27 @@ def test_the_sweep_removes_a_uids_sysv_ipc_objects():
     assert sorted(table for table, _, _ in containment.ipc_objects(owned)) == ["msg", "sem", "shm"]
     containment.sweep_uid(student)
     assert containment.ipc_objects(owned) == []
+
+
+# --- the kit out of reach, and fewer layers where the platform has fewer ---------------------
+
+def grade_alone(folder: Path, tmp_path: Path, **env) -> dict:
+    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
+    command = [sys.executable, "-m", "autograder", str(folder), "--json", str(report), "--lang", "en"]
+    done = subprocess.run(command, capture_output=True, env=dict(environment(), **env), cwd=str(ROOT), timeout=200)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_the_kit_is_out_of_reach_of_a_student_graded_alone(tmp_path):
+    report = grade_alone(FIXTURES / "hostile" / "run_reference", tmp_path)
+    if "student-root" not in report["sandbox"]:
+        pytest.skip("no root of its own here (not root, or no mount namespace)")
+    assert {"hidepid", "private-tmpfs", "ipc-namespace"} <= set(report["sandbox"])
+    assert report["score"] == 0
+
+
+def test_without_the_optional_layers_grading_still_works_and_says_so(tmp_path):
+    report = grade_alone(REFERENCE, tmp_path, CHATLAB_SANDBOX="basic")
+    assert report["score"] == 100
+    assert set(report["sandbox"]) == set(containment.base_layers())
