@@ -141,13 +141,21 @@ class Policy:
         return {"processes": STUDENT_PROCESSES} if self.uid is not None else {}
 
     def hand_over(self, workdir: Path) -> None:
-        """Make the temp copy the student's: readable and writable by the uid."""
+        """Make the temp copy the student's: readable and writable by the uid.
+
+        In a root of its own (no other student can see the copy) the Python
+        files stay ours in sticky folders anyone may write: the program can add
+        files, but cannot swap the sources we read again and start again (for
+        a link to a FIFO, or another program for the next check)."""
         if self.uid is None:
             return
         for root, dirs, files in os.walk(workdir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 with contextlib.suppress(OSError):
-                    os.chown(name, self.uid, self.gid, follow_symlinks=False)
+                    if self.root is not None and (name == root or name.endswith(".py")):
+                        os.chmod(name, 0o1777 if name == root else 0o644)
+                    else:
+                        os.chown(name, self.uid, self.gid, follow_symlinks=False)
 
     def spawning(self) -> threading.Lock:
         """Held while a child is started and registered."""
