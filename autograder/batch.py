@@ -44,7 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import psutil
 
-from . import containment, discover, extract, static
+from . import containment, discover, extract, safe_files, static
 from .i18n import translate
 from .results import Joined, Msg, Report, msg
 from .sandbox import SKIP_DIRS, Limits
@@ -71,7 +71,7 @@ def is_class(path: Path) -> bool:
         return False
     if flat_moodle_files(path):
         return True  # "Download all submissions" without "in folders": files named after their student
-    if any(p.is_file() and p.suffix.lower() == ".py" for p in path.iterdir()):
+    if any(safe_files.is_regular(p) and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False
     from .export import moodle
 
@@ -83,7 +83,7 @@ def is_class(path: Path) -> bool:
         if child.is_dir():
             if discover.python_files(child):
                 folders.append(child)
-            elif any(p.suffix.lower() == ".zip" for p in child.iterdir() if p.is_file()):
+            elif any(p.suffix.lower() == ".zip" for p in child.iterdir() if safe_files.is_regular(p)):
                 zips.append(child)
         elif child.suffix.lower() == ".zip":
             zips.append(child)
@@ -103,7 +103,7 @@ def flat_moodle_files(path: Path) -> Dict[str, List[Path]]:
 
     groups: Dict[str, List[Path]] = {}
     for child in _children(path):
-        if not child.is_file() or not (child.suffix.lower() == ".py" or is_loose_document(child)):
+        if not safe_files.is_regular(child) or not (child.suffix.lower() == ".py" or is_loose_document(child)):
             continue
         match = moodle.MOODLE_NAME.match(child.name)
         if match and len(child.name) > match.end():
@@ -341,13 +341,16 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
         if child in gathered:
             continue
         document = child.is_file() and is_loose_document(child)
-        if child.is_file() and child.suffix.lower() != ".zip" and not document:
-            continue
+        if child.is_dir():
+            pass
+        elif not safe_files.is_regular(child) or (child.suffix.lower() != ".zip" and not document):
+            continue  # a FIFO or a device in the class folder, a stray file
         name = unique(safe_name(child.stem if child.is_file() else child.name), names)
         meta = moodle.identity(child.name) or {}
         archive = child if child.is_file() and not document else None
         if child.is_dir() and not discover.python_files(child):
-            archive = next((p for p in sorted(child.iterdir()) if p.is_file() and p.suffix.lower() == ".zip"), None)
+            zips = (p for p in sorted(child.iterdir()) if safe_files.is_regular(p) and p.suffix.lower() == ".zip")
+            archive = next(zips, None)
         if archive is None:
             entries.append(Entry(name, child, meta=meta))
             continue
@@ -359,7 +362,7 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
 
 
 def safe_name(name: str) -> str:
-    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip(" .")
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f\x7f-\x9f]", "_", name).strip(" .")
     return name[:100] or "submission"
 
 
@@ -436,6 +439,7 @@ class Batch:
             self.uids.put(uid)
         self._live: set = set()
         self._lock = threading.Lock()
+        self.stopping = False  # a signal ended the run: no grader starts any more
         # Only a process that exists to grade may adopt and kill orphans (not a notebook, not pytest).
         self.reap_orphans = reap_orphans and containment.LINUX
 
@@ -443,7 +447,8 @@ class Batch:
         if self.reap_orphans:
             containment.become_subreaper()  # graders' orphans come to us, and are killed
         rows: List[Optional[Row]] = [None] * len(self.entries)
-        with concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
+        with self.stopped_by_signals(), \
+                concurrent.futures.ThreadPoolExecutor(self.jobs, thread_name_prefix="grader") as pool:
             futures = {pool.submit(self.grade_entry, entry): i for i, entry in enumerate(self.entries)}
             for future in concurrent.futures.as_completed(futures):
                 index = futures[future]
@@ -470,7 +475,43 @@ class Batch:
             containment.sweep(uid)
         return [r for r in rows if r is not None]
 
+    @contextlib.contextmanager
+    def stopped_by_signals(self) -> Iterator[None]:
+        """SIGTERM, SIGHUP or Ctrl-C end the class run and every grader in it.
+
+        Graders run in sessions of their own (so one can be killed with all it
+        started): a signal to our group never reaches them, so we kill them.
+        """
+        def stop(signum, frame):
+            self.stop_all()
+            raise SystemExit(128 + signum)
+
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    previous[name] = signal.signal(getattr(signal, name), stop)
+        try:
+            yield
+        except BaseException:
+            self.stop_all()
+            for uid in self.pool_uids:  # what a killed grader could not sweep itself
+                containment.sweep(uid)
+            raise
+        finally:
+            for name, handler in previous.items():
+                signal.signal(getattr(signal, name), handler)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopping = True
+            live = list(self._live)
+        for pid in live:
+            kill_grader_pid(pid)
+
     def grade_entry(self, entry: Entry) -> Row:
+        if self.stopping:
+            raise SystemExit("stopped")
         if entry.problem is not None or entry.folder is None:
             row = self.error_row(entry.name, entry.problem_status, entry.problem or msg("error.no_python", found="—"),
                                  0.0)
@@ -492,10 +533,12 @@ class Batch:
         env.pop(containment.NAMESPACE_ENV, None)
         if uid is not None:
             env[containment.UID_ENV] = str(uid)
-        process = subprocess.Popen(self.command(entry.folder, self.lang, self.rubric_path),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   env=env, start_new_session=(os.name == "posix"))
-        with self._lock:
+        with self._lock:  # started and known as live at once: a signal between the two would miss it
+            if self.stopping:
+                raise SystemExit("stopped")
+            process = subprocess.Popen(self.command(entry.folder, self.lang, self.rubric_path),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       env=env, start_new_session=(os.name == "posix"))
             self._live.add(process.pid)
         try:
             try:
@@ -535,18 +578,29 @@ class Batch:
 
 def kill_grader(process: subprocess.Popen) -> None:
     """The grader, its process group, and every descendant still attached."""
+    kill_grader_pid(process.pid)
+    with contextlib.suppress(OSError):
+        process.kill()
+
+
+def kill_grader_pid(pid: int) -> None:
     try:
-        victims = psutil.Process(process.pid).children(recursive=True)
+        victims = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         victims = []
     if os.name == "posix":
         with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        process.kill()
-    for victim in victims:
-        with contextlib.suppress(psutil.Error):
+            os.killpg(pid, signal.SIGKILL)
+    for victim in victims + [_process(pid)]:
+        with contextlib.suppress(psutil.Error, AttributeError):
             victim.kill()
+
+
+def _process(pid: int) -> Optional[psutil.Process]:
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
 
 
 def parse_report(stdout: bytes) -> Optional[dict]:
@@ -570,7 +624,7 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
     from .export import gradescope
     from .report import html, markdown
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     files = {
         "report.json": json.dumps(report, ensure_ascii=False, indent=2),
         "report.md": markdown.render(report, lang),
@@ -578,7 +632,9 @@ def write_submission(folder: Path, report: dict, lang: str) -> None:
         "results.json": json.dumps(gradescope.results(report, lang), ensure_ascii=False, indent=2),
     }
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def grade_class(path: Path, *, out: Optional[Path] = None, lang: str = "en", **options) -> ClassResult:
@@ -605,7 +661,22 @@ def prepare_out(path: Path, out: Optional[Path], lang: str) -> Optional[Path]:
     if out == path or path in out.parents:
         raise ValueError(translate("ui.batch.out_inside", lang, {"out": str(out), "path": str(path)}))
     out.mkdir(parents=True, exist_ok=True)
+    private(out)  # reports of a class are for the instructor, never for a student's uid
     return out
+
+
+def private(folder: Path) -> None:
+    """``folder`` and what is in it: 0700 folders, 0600 files (links left alone, never followed)."""
+    if os.name != "posix":
+        return
+    for here, dirs, files in os.walk(folder):
+        with contextlib.suppress(OSError):
+            os.chmod(here, 0o700)
+        for name in files:
+            path = os.path.join(here, name)
+            with contextlib.suppress(OSError):
+                if not os.path.islink(path):
+                    os.chmod(path, 0o600)
 
 
 def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
@@ -631,6 +702,7 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
     result.summary = summary_module.summarize(rows, lang, result.duration, similar=similar)
     if out is not None:
         gradebook.write_all(out, rows, result.summary, lang)
+        private(out)
     return result
 
 
@@ -639,6 +711,7 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
 SIMILARITY_THRESHOLD = 0.6
 MAX_SIMILAR_PAIRS = 20
 MAX_SOURCE_BYTES = 1024**2
+SIMILARITY_SECONDS = 120.0
 STARTERS = Path(__file__).resolve().parent.parent / "labs" / "chat" / "starter"
 
 
@@ -648,6 +721,15 @@ def similar_submissions(entries: List[Entry]) -> list:
     A signal for the instructor, never a penalty: nothing here touches a score.
     The starter files every student was given are not evidence.
     """
+    found: list = []
+    worker = threading.Thread(target=lambda: found.extend(_similar_pairs(entries)), daemon=True,
+                              name="similarity")
+    worker.start()
+    worker.join(SIMILARITY_SECONDS)  # a signal is not worth a class without its gradebook
+    return found if not worker.is_alive() else []
+
+
+def _similar_pairs(entries: List[Entry]) -> list:
     from . import similarity
 
     sources = {}
@@ -677,5 +759,4 @@ def submission_code(path: Path) -> str:
 
 
 def _read_capped(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return static.decode_student_text(handle.read(MAX_SOURCE_BYTES))
+    return static.decode_student_text(safe_files.read_bytes(path, MAX_SOURCE_BYTES))

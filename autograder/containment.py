@@ -53,9 +53,11 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 import psutil
+
+from . import student_root
 
 LINUX = sys.platform.startswith("linux")
 POSIX = os.name == "posix"
@@ -74,8 +76,8 @@ STUDENT_PROCESSES = 512  # RLIMIT_NPROC for a dedicated uid: threads count too
 CGROUP_MEMORY = 3 * 1024**3  # the grader of one submission and all below it
 CGROUP_PIDS = 1024
 TCP_BUFFERS = "4096 16384 65536"
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
-UNSHARE_FLAGS = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where any uid may write
+UNSHARE_FLAGS = ["--net", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child"]
 
 BASE_LAYERS_POSIX = ["session", "rlimits", "temp-copy", "output-cap", "kill-tree"]
 BASE_LAYERS_WINDOWS = ["process-group", "temp-copy", "output-cap", "kill-tree"]
@@ -90,6 +92,7 @@ class Policy:
     python: Optional[str] = None  # an interpreter the uid can run
     harness: Optional[Path] = None  # a copy of harness/child.py the uid can read
     runtime_dir: Optional[Path] = None
+    root: Optional[student_root.StudentRoot] = None  # the filesystem student code sees, if it has its own
     namespace: Optional[str] = None
     dedicated: bool = False  # this process exists to grade: its stray children are student code
     cgroups: List[Path] = field(default_factory=list)
@@ -104,6 +107,8 @@ class Policy:
 
     # -- what sandbox.Child asks -------------------------------------------
     def environment(self, env: dict, workdir: Path) -> dict:
+        if self.root is not None:
+            return dict(env, HOME=self.root.inside(workdir), TMPDIR="/tmp", TMP="/tmp", TEMP="/tmp")
         if self.uid is not None:
             env = dict(env, HOME=str(workdir))
         return env
@@ -111,19 +116,46 @@ class Policy:
     def popen_kwargs(self) -> dict:
         if self.uid is None:
             return {}
+        if self.root is not None:  # unshare changes root and uid after the exec
+            return {"umask": 0o077}
         return {"user": self.uid, "group": self.gid, "extra_groups": [], "umask": 0o077}
+
+    def command(self, argv: List[str], workdir: Path) -> List[str]:
+        """The command that starts a child: ``argv`` as is, or run inside the student's root."""
+        if self.root is None:
+            return argv
+        return self.root.command(argv, workdir, self.uid, self.gid)
+
+    def child_config(self, config: dict) -> dict:
+        """The harness's settings with paths as the child sees them."""
+        if self.root is None:
+            return config
+        return dict(config, script=self.root.inside(config["script"]),
+                    paths=[self.root.expose(path) for path in config.get("paths", [])])
+
+    def workspace(self) -> Optional[str]:
+        """Where temp copies of the submission go (None: the system's temp folder)."""
+        return str(self.root.home) if self.root is not None else None
 
     def child_limits(self) -> dict:
         return {"processes": STUDENT_PROCESSES} if self.uid is not None else {}
 
     def hand_over(self, workdir: Path) -> None:
-        """Make the temp copy the student's: readable and writable by the uid."""
+        """Make the temp copy the student's: readable and writable by the uid.
+
+        In a root of its own (no other student can see the copy) the Python
+        files stay ours in sticky folders anyone may write: the program can add
+        files, but cannot swap the sources we read again and start again (for
+        a link to a FIFO, or another program for the next check)."""
         if self.uid is None:
             return
         for root, dirs, files in os.walk(workdir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 with contextlib.suppress(OSError):
-                    os.chown(name, self.uid, self.gid, follow_symlinks=False)
+                    if self.root is not None and (name == root or name.endswith(".py")):
+                        os.chmod(name, 0o1777 if name == root else 0o644)
+                    else:
+                        os.chown(name, self.uid, self.gid, follow_symlinks=False)
 
     def spawning(self) -> threading.Lock:
         """Held while a child is started and registered."""
@@ -150,6 +182,8 @@ class Policy:
         self._cleaned = True
         if self.dedicated:
             kill_adopted(set())
+        if self.root is not None:
+            self.root.close()
         if self.uid is not None:
             sweep_uid(self.uid)
         for group in self.cgroups:
@@ -241,7 +275,7 @@ def activate() -> Policy:
     if namespace:
         policy.namespace = namespace
         if bring_up_loopback():
-            policy.active += ["pid-namespace", "net-namespace"]
+            policy.active += ["pid-namespace", "net-namespace", "ipc-namespace"]
             if shrink_tcp_buffers():
                 policy.active.append("small-tcp-buffers")
         else:
@@ -311,12 +345,22 @@ def drop_to_uid(policy: Policy) -> None:
         return
     runtime = Path(tempfile.mkdtemp(prefix=f"chatlab-run-{uid}-"))  # named so a batch can sweep it
     os.chmod(runtime, 0o755)
-    harness = runtime / "child.py"
+    policy.uid, policy.gid, policy.python = uid, uid, python
+    policy.runtime_dir = runtime
+    policy.active.append("uid")
+    if policy.namespace == "root":  # a mount namespace of our own, and real root to build in it
+        try:
+            policy.root = student_root.build(runtime, python)
+            policy.active += ["student-root", "hidepid", "private-tmpfs"]
+        except OSError as error:
+            policy.notes["student-root"] = str(error)
+    folder = runtime / "chatlab" if policy.root is not None else runtime
+    harness = folder / "child.py"
     shutil.copyfile(Path(__file__).with_name("harness") / "child.py", harness)
     os.chmod(harness, 0o644)
-    policy.uid, policy.gid, policy.python = uid, uid, python
-    policy.runtime_dir, policy.harness = runtime, harness
-    policy.active.append("uid")
+    policy.harness = Path(policy.root.inside(harness)) if policy.root is not None else harness
+    if policy.root is not None:
+        policy.python = os.path.realpath(python)  # a venv's link would point outside the root
 
 
 def free_uid(exclude: Sequence[int] = ()) -> Optional[int]:
@@ -486,31 +530,106 @@ def sweep_uid(uid: int) -> None:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
         psutil.wait_procs(victims, timeout=2)
+    remove_ipc_of(uid)
     for top in SCRATCH_DIRS:
         remove_owned(Path(top), uid)
 
 
+# Where the kernel lists SysV IPC objects: (file in /proc/sysvipc, column of the owner's uid).
+_IPC_TABLES = (("shm", 7), ("msg", 7), ("sem", 4))
+IPC_RMID = 0
+
+
+def remove_ipc_of(uid: int) -> None:
+    """Remove the SysV shared memory, message queues and semaphores ``uid`` owns.
+
+    Inside the grader's IPC namespace they die with it anyway; without one they
+    would outlive grading (2 x 256 MB per submission, across a class)."""
+    objects = ipc_objects(lambda owner: owner == uid)
+    if not objects:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    removers = {"shm": lambda id_: libc.shmctl(id_, IPC_RMID, None),
+                "msg": lambda id_: libc.msgctl(id_, IPC_RMID, None),
+                "sem": lambda id_: libc.semctl(id_, 0, IPC_RMID)}
+    for table, id_, _ in objects:
+        removers[table](id_)
+
+
+def ipc_objects(owned_by: Callable[[int], bool]) -> List[tuple]:
+    """(table, id, uid) of the SysV IPC objects in our IPC namespace whose owner passes ``owned_by``."""
+    found = []
+    for table, uid_column in _IPC_TABLES:
+        try:
+            lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue  # not Linux, or no SysV IPC
+        for line in lines:
+            fields = line.split()
+            if len(fields) > uid_column and owned_by(int(fields[uid_column])):
+                found.append((table, int(fields[1]), int(fields[uid_column])))
+    return found
+
+
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def remove_owned(top: Path, uid: int, depth: int = 4) -> None:
-    """Delete entries owned by ``uid`` below ``top``, never following links."""
+    """Delete entries owned by ``uid`` below ``top``.
+
+    Another student may still run and rename folders under us, so nothing is
+    done by path: every step is relative to a descriptor of a folder already
+    opened (no link followed), and we descend only into folders owned by root
+    (``/tmp/.X11-unix``), never into one another uid could swap."""
     try:
-        entries = list(os.scandir(top))
+        fd = os.open(top, _DIRECTORY)
     except OSError:
         return
-    for entry in entries:
+    try:
+        _remove_owned_at(fd, uid, depth)
+    finally:
+        os.close(fd)
+
+
+def _remove_owned_at(fd: int, uid: int, depth: int) -> None:
+    try:
+        names = os.listdir(fd)
+    except OSError:
+        return
+    for name in names:
         try:
-            info = entry.stat(follow_symlinks=False)
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
         except OSError:
             continue
-        path = Path(entry.path)
         if info.st_uid == uid:
-            if stat.S_ISDIR(info.st_mode):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        elif stat.S_ISDIR(info.st_mode) and depth > 0 and info.st_mode & stat.S_IWOTH:
+            _remove_at(fd, name, stat.S_ISDIR(info.st_mode))
+        elif stat.S_ISDIR(info.st_mode) and depth > 0 and info.st_uid == 0 and info.st_mode & stat.S_IWOTH:
             # Only a world-writable folder can hold what the uid wrote.
-            remove_owned(path, uid, depth - 1)
+            with contextlib.suppress(OSError):
+                inner = os.open(name, _DIRECTORY, dir_fd=fd)
+                try:
+                    if os.fstat(inner).st_uid == 0:
+                        _remove_owned_at(inner, uid, depth - 1)
+                finally:
+                    os.close(inner)
+
+
+def _remove_at(fd: int, name: str, is_dir: bool, depth: int = 64) -> None:
+    """Remove ``name`` in the folder ``fd``: a file, or a folder with all below it."""
+    with contextlib.suppress(OSError):
+        if not is_dir:
+            os.unlink(name, dir_fd=fd)
+            return
+        inner = os.open(name, _DIRECTORY, dir_fd=fd)
+        try:
+            for child in os.listdir(inner):
+                with contextlib.suppress(OSError):
+                    child_is_dir = stat.S_ISDIR(os.stat(child, dir_fd=inner, follow_symlinks=False).st_mode)
+                    if depth > 0 or not child_is_dir:
+                        _remove_at(inner, child, child_is_dir, depth - 1)
+        finally:
+            os.close(inner)
+        os.rmdir(name, dir_fd=fd)
 
 
 # --- cgroups ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from . import batch, extract, static
+from . import batch, extract, safe_files, static
 from .i18n import translate
 from .results import msg
 from .sandbox import SKIP_DIRS
@@ -108,7 +108,7 @@ def _looks_like_student(folder: Path) -> bool:
     for child in folder.iterdir():
         if child.name.startswith("."):
             continue
-        if child.is_file() and (child.suffix.lower() in (".py", ".ipynb")
+        if safe_files.is_regular(child) and (child.suffix.lower() in (".py", ".ipynb")
                                 or (child.suffix.lower() in (".md", ".markdown") and child.stem.lower() != "readme")):
             return True
         if child.is_dir() and (ANY_LAB.search(child.name) or ANY_TASK.search(child.name)
@@ -160,9 +160,8 @@ def _names_say(parts: Tuple[str, ...], title: str = "") -> Tuple[bool, int]:
 
 def _read(path: Path) -> str:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return ""
-        return static.decode_student_text(path.read_bytes())
+        data = safe_files.read_bytes(path, MAX_FILE_BYTES + 1)
+        return "" if len(data) > MAX_FILE_BYTES else static.decode_student_text(data)
     except OSError:
         return ""
 

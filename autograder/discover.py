@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import roles, static
+from . import roles, safe_files, static
 from .results import Msg, msg
 from .sandbox import SKIP_DIRS
 
@@ -48,7 +48,8 @@ def python_files(root: Path) -> List[Path]:
     for folder, dirs, files in os.walk(root):
         depth = len(Path(folder).relative_to(root).parts)
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and depth < MAX_DEPTH)
-        found += [Path(folder) / f for f in sorted(files) if f.lower().endswith(".py")]
+        found += [Path(folder) / f for f in sorted(files)
+                  if f.lower().endswith(".py") and safe_files.is_regular(os.path.join(folder, f))]
     return found
 
 
@@ -110,7 +111,7 @@ def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
     for role in ("server", "client"):
         if said.get(role):
             path = submission.root / said[role][0]
-            if path.is_file():
+            if safe_files.is_regular(path):
                 setattr(submission, role, path)
                 setattr(submission, f"{role}_argv", said[role][1:])
                 overridden.append(role)

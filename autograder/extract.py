@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from . import static
+from . import safe_files, static
 from .results import Joined, Msg, Report, msg, said
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
@@ -272,7 +272,7 @@ def _describe_blocks(blocks: List[Block], shared: bool = False) -> List[Union[Ms
 
 def is_document(path: Path) -> bool:
     path = Path(path)
-    return path.is_file() and path.suffix.lower() in DOCUMENT_SUFFIXES
+    return safe_files.is_regular(path) and path.suffix.lower() in DOCUMENT_SUFFIXES
 
 
 def find_document(path: Path) -> Optional[Path]:
@@ -327,7 +327,7 @@ def extract(path: Path) -> Extraction:
     path = Path(path)
     extraction = Extraction(document=path)
     try:
-        data = path.read_bytes()[:MAX_DOCUMENT_BYTES]
+        data = safe_files.read_bytes(path, MAX_DOCUMENT_BYTES)
     except OSError as error:
         extraction.error = msg("extract.unreadable", document=path.name, detail=error.strerror or str(error))
         return extraction

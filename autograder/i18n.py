@@ -909,6 +909,9 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "nb.fail.autograde_crashed": {"en": "autograde stopped without a report (its output is below)",
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
+    # --- containment (issue 13) ---
+    "error.packages.untrusted": {"en": "the package folder {folder} is not ours alone (another owner, or others may write in it); choose one with CHATLAB_PACKAGE_CACHE",
+                                 "ru": "папка пакетов {folder} принадлежит не только нам (другой владелец или запись разрешена другим); укажите другую в CHATLAB_PACKAGE_CACHE"},
 }
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .i18n import entry_text, entry_who, translate
+from .protocol import visible
 from .report.text import MARKS
 
 PALETTE = ("bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_blue", "orange1",
@@ -61,4 +62,4 @@ class LiveView:
         with self._lock:
             self.console.print(line)
             if result.message and result.status != "passed":
-                self.console.print(Text("  " + result.message.text(self.lang), style=colour))
+                self.console.print(Text("  " + visible(result.message.text(self.lang), 2000), style=colour))

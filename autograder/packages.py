@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -39,8 +40,27 @@ def names_from(text: str) -> List[str]:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("CHATLAB_PACKAGE_CACHE") or os.path.join(tempfile.gettempdir(), "chatlab-packages")
-    return Path(base)
+    """Never in a world-writable place: whoever could make ``<tmp>/chatlab-packages/<hash>`` first
+    would plant a fake ``colorama`` for every submission graded with it."""
+    base = os.environ.get("CHATLAB_PACKAGE_CACHE")
+    if base:
+        return Path(base)
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "chatlab" / "packages"
+    if os.geteuid() == 0:
+        return Path("/var/cache/chatlab/packages")  # readable by the sandbox's uid, unlike /root
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatlab" / "packages"
+
+
+def trusted(folder: Path) -> bool:
+    """Ours alone: a real folder (not a link), owned by us, writable by no one else."""
+    if os.name == "nt":
+        return folder.is_dir()
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 def install(names: Iterable[str]) -> Path:
@@ -49,10 +69,16 @@ def install(names: Iterable[str]) -> Path:
     key = hashlib.sha256(",".join(names).encode("utf-8")).hexdigest()[:16]
     root = cache_root()
     target = root / key
-    if (target / ".complete").is_file():
+    if trusted(target) and (target / ".complete").is_file():
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o755)
+    root.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if not trusted(root):
+        raise PackageError(msg("error.packages.untrusted", folder=str(root)))
+    os.chmod(root, 0o755)  # the sandbox's uid reads it
+    if trusted(target):  # half made by us: made again
+        shutil.rmtree(target, ignore_errors=True)
+    if target.exists() or target.is_symlink():  # not ours: never used
+        raise PackageError(msg("error.packages.untrusted", folder=str(target)))
     staging = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=root))
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                "--no-input", "--target", str(staging)] + names

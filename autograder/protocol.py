@@ -158,8 +158,10 @@ def visible(text: str, limit: int = 400) -> str:
             out.append("␛")
         elif ch == "\ufffd":
             out.append("�")
-        elif ord(ch) < 32 or ord(ch) == 127:
+        elif ord(ch) < 32 or 127 <= ord(ch) <= 159:  # C1 too: U+009B is CSI to many terminals
             out.append(f"\\x{ord(ch):02x}")
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # a file name's raw byte (surrogateescape), 0x9B among them
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         else:
             out.append(ch)
     if len(text) > limit:

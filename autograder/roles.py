@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from . import safe_files
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.9/3.10
@@ -186,9 +188,8 @@ def override(submission: Path, server: Optional[str] = None, client: Optional[st
     over ``<folder>.chatlab.toml`` beside it."""
     said: Dict[str, List[str]] = {}
     for path in (submission.parent / f"{submission.name}.{OVERRIDE_FILE}", submission / OVERRIDE_FILE):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
+        if safe_files.is_regular(path):
+            data = tomllib.loads(safe_files.read_bytes(path).decode("utf-8", "replace"))
             said.update({role: shlex.split(str(data[role])) for role in ("server", "client") if data.get(role)})
     for role, line in (("server", server), ("client", client)):
         if line:

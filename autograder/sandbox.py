@@ -12,6 +12,7 @@ The submission folder itself is never written: only the temp copy is.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from typing import Callable, List, Optional
 
 import psutil
 
-from . import containment, prompts
+from . import containment, prompts, safe_files
 from .protocol import TextStream
 from .waiting import wait_until
 
@@ -37,6 +38,8 @@ HARNESS = Path(__file__).with_name("harness") / "child.py"
 # Folders a student may have committed that are not their code.
 SKIP_DIRS = {".git", "__pycache__", "venv", ".venv", "env", ".idea", ".vscode", "node_modules", ".mypy_cache"}
 MAX_COPY_BYTES = 50 * 1024 * 1024
+MAX_EVENT_BYTES = 64 * 1024  # one line on the report pipe; the harness writes a few hundred bytes
+MAX_EVENTS = 20000  # events kept from one run; later ones are read and dropped
 
 
 @dataclass
@@ -66,7 +69,7 @@ def prepare_workdir(submission: Path) -> Path:
     Students on Russian Windows save files in cp1251; Python would refuse to
     run them, a person would not care.  Only the copy is re-encoded.
     """
-    target = Path(tempfile.mkdtemp(prefix="chatlab-"))
+    target = Path(tempfile.mkdtemp(prefix="chatlab-", dir=containment.current().workspace()))
     copied = 0
     for root, dirs, files in os.walk(submission):
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
@@ -74,7 +77,7 @@ def prepare_workdir(submission: Path) -> Path:
         (target / rel).mkdir(parents=True, exist_ok=True)
         for name in files:
             src = Path(root) / name
-            if src.is_symlink() or not src.is_file():
+            if not safe_files.is_regular(src):  # links, FIFOs, devices: never followed
                 continue
             size = src.stat().st_size
             if copied + size > MAX_COPY_BYTES:
@@ -82,7 +85,7 @@ def prepare_workdir(submission: Path) -> Path:
             copied += size
             dst = target / rel / name
             if name.endswith(".py"):
-                dst.write_bytes(as_utf8(src.read_bytes()))
+                dst.write_bytes(as_utf8(safe_files.read_bytes(src, MAX_COPY_BYTES)))
             else:
                 shutil.copyfile(src, dst)
     containment.current().hand_over(target)  # a dropped uid must own its copy
@@ -186,6 +189,7 @@ class Child:
         self.started_at = 0.0
         self._threads: List[threading.Thread] = []
         self._ps: Optional[psutil.Process] = None
+        self.cut_off = False  # killed by us for abusing the report pipe: it never ended on its own
 
     # -- life cycle --------------------------------------------------------
     def start(self, gated: bool = False) -> "Child":
@@ -215,8 +219,9 @@ class Child:
         env = policy.environment(child_environment(), self.workdir)
         kwargs.update(policy.popen_kwargs())
         self.config["limits"].update(policy.child_limits())
-        command = [policy.python or sys.executable, "-I", "-X", "utf8", "-u", str(policy.harness or HARNESS),
-                   json.dumps(self.config)]
+        command = policy.command([policy.python or sys.executable, "-I", "-X", "utf8", "-u",
+                                  str(policy.harness or HARNESS), json.dumps(policy.child_config(self.config))],
+                                 self.workdir)
         self.started_at = time.monotonic()
         with policy.spawning():  # a child is known as ours before anyone sweeps for strays
             self.process = subprocess.Popen(
@@ -247,11 +252,27 @@ class Child:
         self._threads.append(thread)
 
     def _read_events(self, pipe) -> None:
+        count = 0
         with pipe:
-            for raw in pipe:
+            while True:
+                raw = pipe.readline(MAX_EVENT_BYTES + 1)
+                if not raw:
+                    break
+                count += 1
+                if len(raw) > MAX_EVENT_BYTES:
+                    # Not our harness talking: a student writing to our pipe. Stop it, hear no more.
+                    self.cut_off = True
+                    kill_tree(self.process, self._ps)
+                    while pipe.read(65536):
+                        pass
+                    break
+                if count > MAX_EVENTS:
+                    continue  # a client spinning on input() at EOF says "input" forever: heard enough
                 try:
                     event = json.loads(raw.decode("utf-8", "replace"))
                 except ValueError:
+                    continue
+                if not valid_event(event):
                     continue
                 event["t"] = time.monotonic() - self.started_at
                 with self.events_changed:
@@ -352,9 +373,10 @@ class Child:
             return [e for e in self.events if e["ev"] == name]
 
     def wait_exit(self, timeout: float) -> bool:
+        """True once the program ended (not when we cut it off: that is no clean end)."""
         try:
             self.process.wait(timeout=timeout)
-            return True
+            return not self.cut_off
         except subprocess.TimeoutExpired:
             return False
 
@@ -403,6 +425,22 @@ class Child:
             except psutil.Error:
                 pass
         return max(counts)
+
+
+def valid_event(event) -> bool:
+    """An event as the harness writes it: a name, a port that is a port, a host that is an address."""
+    if not isinstance(event, dict) or not isinstance(event.get("ev"), str):
+        return False
+    port = event.get("port", 0)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        return False
+    if "host" in event:
+        try:
+            ipaddress.ip_address(event["host"])
+        except ValueError:
+            return False
+    pid = event.get("pid", 0)
+    return isinstance(pid, int) and not isinstance(pid, bool)
 
 
 def child_environment() -> dict:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Set
 
+from . import safe_files
+
 THREADING_MODULES = {"threading", "_thread", "concurrent.futures", "concurrent"}
 SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
 CLIENT_CALLS = {"connect", "connect_ex", "create_connection"}
@@ -63,7 +65,7 @@ class Facts:
 
 def read_source(path: Path) -> str:
     """Source text the way the sandbox will see it (UTF-8, or cp1251 turned into it)."""
-    return decode_student_text(path.read_bytes())
+    return decode_student_text(safe_files.read_bytes(path))
 
 
 def decode_student_text(data: bytes) -> str:
@@ -78,7 +80,7 @@ def decode_student_text(data: bytes) -> str:
 
 def problem_with(path: Path) -> Optional[SourceProblem]:
     """None if the file is Python 3 that compiles, else what is wrong."""
-    data = path.read_bytes()
+    data = safe_files.read_bytes(path)
     if b"\x00" in data[:8192]:
         return SourceProblem("error.binary", path.name)
     source = read_source(path)
@@ -212,7 +214,7 @@ def local_modules(path: Path, imports: Set[str]) -> List[Path]:
         for candidate in (path.parent.joinpath(*parts).with_suffix(".py"),
                           path.parent.joinpath(*parts, "__init__.py"),
                           path.parent.joinpath(parts[0]).with_suffix(".py")):
-            if candidate.is_file() and candidate != path:
+            if safe_files.is_regular(candidate) and candidate != path:
                 found.append(candidate)
                 break
     return found

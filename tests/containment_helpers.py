@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Dict, Iterable, List
 
 import psutil
 
+from autograder import containment
 from grading_helpers import ROOT
 
 
@@ -30,9 +32,11 @@ def _worker_number() -> int:
 # Tests on other workers grade at the same time; "nothing survived" and "nothing
 # left" must not see their students, so each worker has its own range and marker
 # (not a scheduling group: pytest-xdist's loadgroup has broken before).
-PRIVATE_UIDS = (65000 + 100 * _worker_number(), 65099 + 100 * _worker_number())
+# Checkouts tested side by side on one machine (worktrees) get ranges of their own too.
+_CHECKOUT = 200000 + 1000 * (zlib.crc32(str(ROOT).encode("utf-8")) % 1000)
+PRIVATE_UIDS = (_CHECKOUT + 100 * _worker_number(), _CHECKOUT + 99 + 100 * _worker_number())
 MARKER = f"chatlab-hostile-w{_worker_number()}"
-SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 def environment() -> dict:
@@ -103,7 +107,8 @@ def _ours(proc: psutil.Process, needles: Iterable[str]) -> bool:
 def snapshot() -> dict:
     """What already exists before a test grades anything: another test of the
     same group may have been killed mid-run, and its leftovers are not ours."""
-    return {"pids": {p.pid for p in psutil.process_iter() if _ours(p, [MARKER])}, "files": set(leftover_files())}
+    return {"pids": {p.pid for p in psutil.process_iter() if _ours(p, [MARKER])}, "files": set(leftover_files()),
+            "ipc": set(ipc_objects())}
 
 
 def survivors(needles: Iterable[str] = (), wait: float = 10.0, before: dict = None) -> List[str]:
@@ -144,3 +149,11 @@ def leftover_files(before: dict = None) -> List[str]:
                 if PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1] and path not in known:
                     left.append(path)
     return left
+
+
+def ipc_objects(before: dict = None) -> List[str]:
+    """SysV shared memory, queues and semaphores of the private uids (that were not there ``before``)."""
+    known = (before or {}).get("ipc", set())
+    found = [f"{table} {id_} uid={uid}" for table, id_, uid in
+             containment.ipc_objects(lambda uid: PRIVATE_UIDS[0] <= uid <= PRIVATE_UIDS[1])]
+    return [name for name in found if name not in known]

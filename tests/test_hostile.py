@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from autograder import rubric as rubric_module
-from containment_helpers import autograde, copy_tree, leftover_files, snapshot, survivors, tree_hash
+from containment_helpers import autograde, copy_tree, ipc_objects, leftover_files, snapshot, survivors, tree_hash
 from grading_helpers import FIXTURES, SERVER_CHECKS
 
 if sys.version_info >= (3, 11):
@@ -53,6 +53,7 @@ def graded(tmp_path_factory):
         # Generous: on a loaded two-core machine a SIGKILLed flooder can take a while to go.
         "survivors": survivors([str(base)], wait=30, before=before),
         "leftovers": leftover_files(before),
+        "ipc": ipc_objects(before),
         "rows": {row["name"]: row for row in csv.DictReader(
             (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines())},
     }
@@ -100,6 +101,19 @@ def test_nothing_survives(graded):
 
 def test_nothing_left_in_shared_temp_folders(graded):
     assert graded["leftovers"] == []
+
+
+def test_no_ipc_objects_survive(graded):
+    """SysV shared memory and friends outlive processes: an IPC namespace, or the sweep, ends them."""
+    assert graded["ipc"] == []
+
+
+def test_reports_are_readable_by_the_instructor_only(graded):
+    """A student's uid can neither list the class's reports nor read one."""
+    out = graded["out"]
+    assert out.stat().st_mode & 0o777 == 0o700
+    for path in out.rglob("*"):
+        assert path.stat().st_mode & 0o077 == 0, path
 
 
 def test_submissions_are_unchanged(graded):

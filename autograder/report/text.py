@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..i18n import entry_text, entry_who, translate
+from ..protocol import visible
 from ..results import CheckResult, Report, said
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
@@ -20,12 +21,12 @@ MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–"
 def render(report: Report, lang: str, console: Optional[Console] = None, show_hidden: bool = False) -> None:
     console = console or Console()
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
-    console.print(Text(t("ui.title", submission=report.submission), style="bold"))
-    if report.files:
-        console.print(t("ui.files", server=said(report.files.get("server", "—"), lang),
-                        client=said(report.files.get("client", "—"), lang)))
+    console.print(Text(t("ui.title", submission=visible(report.submission)), style="bold"))
+    if report.files:  # names a student chose: an ESC in one must not reach the terminal
+        console.print(Text(t("ui.files", server=visible(said(report.files.get("server", "—"), lang)),
+                             client=visible(said(report.files.get("client", "—"), lang)))))
     if report.error:
-        console.print(Text(t("ui.error", error=report.error.text(lang)), style="bold red"))
+        console.print(Text(t("ui.error", error=visible(report.error.text(lang), 2000)), style="bold red"))
         console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
         return
     console.print(t("ui.variant", variant=report.variant,
@@ -64,7 +65,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
         return
     t = lambda key: translate(key, lang)  # noqa: E731
     if result.message:
-        console.print(Text("     " + result.message.text(lang), style=colour))
+        console.print(Text("     " + visible(result.message.text(lang), 2000), style=colour))
     if result.status in ("skipped", "manual"):
         return
     for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
