@@ -34,30 +34,12 @@ from . import batch, extract, static
 from .i18n import translate
 from .results import msg
 from .sandbox import SKIP_DIRS
+from .tasks import ANY_LAB, ANY_TASK, BARE_TASK, CHAT, LAB, LAB_NUMBER, TASK, TASK_NUMBER  # noqa: F401
 
-TASK_NUMBER = 4   # the chat is task 4 of lab 1 in this course
-LAB_NUMBER = 1
 MAX_DEPTH = 6     # folders below a student's folder that are looked at
 MAX_FILE_BYTES = 1024**2  # larger "source" is not a student's chat
 ROLE_DIRS = re.compile(r"^(?:src|server|client|сервер|клиент|code|код)$", re.IGNORECASE)
-CHAT = re.compile(r"chat|чат", re.IGNORECASE)
-_SEP = r"[\s_\-.№#]*"
-_TASK_WORDS = r"tasks?|задани[еяй]|задача|zadanie|zadan|zad|exercise|ex|упражнение"
-_LAB_WORDS = r"labs?|laba|lr|лр|лаб\w*|лабораторн\w*"
 SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
-
-
-def _numbered(words: str, number) -> re.Pattern:
-    """"task4", "task_04", "Задание №4" and "4task", "4_задание" — not "task41", not "subtask4"."""
-    return re.compile(rf"(?:(?<![^\W\d_])(?:{words}){_SEP}0*{number}(?!\d))|(?:(?<!\d)0*{number}{_SEP}(?:{words}))",
-                      re.IGNORECASE)
-
-
-TASK = _numbered(_TASK_WORDS, TASK_NUMBER)
-LAB = _numbered(_LAB_WORDS, LAB_NUMBER)
-ANY_LAB = _numbered(_LAB_WORDS, r"\d+")
-ANY_TASK = _numbered(_TASK_WORDS, r"\d+")
-BARE_TASK = re.compile(rf"^0*{TASK_NUMBER}$")
 
 
 @dataclass

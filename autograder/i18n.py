@@ -909,6 +909,17 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "nb.fail.autograde_crashed": {"en": "autograde stopped without a report (its output is below)",
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
+    # --- intake (issue 12) ---
+    "extract.task_taken": {"en": "{document}: graded as the chat task: {task}",
+                           "ru": "{document}: проверялось как задание с чатом: {task}"},
+    "extract.other_tasks": {"en": "{document}: another task, not graded: {tasks}",
+                            "ru": "{document}: другое задание, не проверялось: {tasks}"},
+    "extract.why.another_task": {"en": "another task", "ru": "другое задание"},
+    "extract.why.repeat": {"en": "the same code as {where}", "ru": "тот же код, что и {where}"},
+    "extract.why.second_program": {"en": "a second complete program, not joined to the first",
+                                   "ru": "вторая законченная программа, к первой не присоединена"},
+    "error.main_guard_nested": {"en": "{file}, line {line}: `if __name__ == \"__main__\"` sits inside `{detail}`, so running the file only defines functions and nothing starts; move it to the top level (no indentation)",
+                                "ru": "{file}, строка {line}: `if __name__ == \"__main__\"` стоит внутри `{detail}`, поэтому запуск файла только определяет функции и ничего не запускает; вынесите его на верхний уровень (без отступа)"},
 }
 
 

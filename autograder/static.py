@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 THREADING_MODULES = {"threading", "_thread", "concurrent.futures", "concurrent"}
 SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
@@ -90,6 +90,36 @@ def problem_with(path: Path) -> Optional[SourceProblem]:
         return SourceProblem(key, path.name, error.lineno, detail)
     except ValueError as error:  # e.g. null bytes deeper in the file
         return SourceProblem("error.binary", path.name, None, str(error))
+    nested = nested_main_guard(source)
+    if nested:
+        # Not repaired for the student: the file as written starts nothing, and they should see where.
+        return SourceProblem("error.main_guard_nested", path.name, nested[1], nested[0])
+    return None
+
+
+def is_main_guard(node: ast.AST) -> bool:
+    """``if __name__ == "__main__":``"""
+    if not isinstance(node, ast.If):
+        return False
+    names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+    texts = {n.value for n in ast.walk(node.test) if isinstance(n, ast.Constant)}
+    return "__name__" in names and "__main__" in texts
+
+
+def nested_main_guard(source: str) -> Optional[Tuple[str, int]]:
+    """(function, line) of a main guard indented into a function's body (a document
+    pasted one level too deep), when the file has none at the top level."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    if any(is_main_guard(node) for node in tree.body):
+        return None
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in function.body:
+                if is_main_guard(node):
+                    return function.name, node.lineno
     return None
 
 
