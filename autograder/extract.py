@@ -876,20 +876,7 @@ OWN_SOCKET_CALLS = {"socket", "create_connection", "socketpair", "serve_forever"
 
 def self_contained(code: str) -> bool:
     """A whole program: it makes its own socket and runs (a loop, a main guard or a call at the top level)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    if not static.facts_of(code).calls & OWN_SOCKET_CALLS:
-        return False
-    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    for node in tree.body:
-        if isinstance(node, (ast.While, ast.For)) or static.is_main_guard(node):
-            return True
-        call = node.value if isinstance(node, ast.Expr) else None
-        if isinstance(call, ast.Call) and getattr(call.func, "id", None) in defined:
-            return True
-    return False
+    return bool(static.facts_of(code).calls & OWN_SOCKET_CALLS) and static.runs_on_its_own(code)
 
 
 # --- which section is the chat task ---------------------------------------------------------

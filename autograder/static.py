@@ -97,6 +97,25 @@ def problem_with(path: Path) -> Optional[SourceProblem]:
     return None
 
 
+def runs_on_its_own(source: str) -> bool:
+    """Running the file does something: a loop, a main guard or a call of its own code at the top level."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, (ast.While, ast.For)) or is_main_guard(node):
+            return True
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            root = node.value.func
+            while isinstance(root, (ast.Attribute, ast.Call)):
+                root = root.value if isinstance(root, ast.Attribute) else root.func
+            if getattr(root, "id", None) in defined:
+                return True
+    return False
+
+
 def is_main_guard(node: ast.AST) -> bool:
     """``if __name__ == "__main__":``"""
     if not isinstance(node, ast.If):

@@ -39,7 +39,7 @@ BARE_TASK = re.compile(rf"^0*{TASK_NUMBER}$")
 # "Лабораторная 1. Задание 4: чат", "Exercise 2 — UDP echo".  The task word comes first.
 SECTION = re.compile(
     rf"^(?:(?:{_LAB_WORDS})(?:\s+работа)?{_SEP}\d+\s*[.,:;)\-—–]*\s*)?"
-    r"(?:tasks?|задани[еяйю]|задача|часть|part|exercise|упражнени[еяй]|пункт)\s*(?:№\s*)?(?P<number>\d+)(?!\d)",
+    r"(?:tasks?|задани[еяйю]|задача|часть|part|exercise|упражнени[еяй]|пункт)\s*(?:№\s*)?(?P<number>\d+)(?!\w)",
     re.IGNORECASE,
 )
 
