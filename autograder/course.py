@@ -39,6 +39,11 @@ from .tasks import ANY_LAB, ANY_TASK, BARE_TASK, CHAT, LAB, LAB_NUMBER, TASK, TA
 MAX_DEPTH = 6     # folders below a student's folder that are looked at
 MAX_FILE_BYTES = 1024**2  # larger "source" is not a student's chat
 ROLE_DIRS = re.compile(r"^(?:src|server|client|сервер|клиент|code|код)$", re.IGNORECASE)
+# A part of one program in a folder of its own: "chat4-server", "client_v2", "tcp-клиент".
+ROLE_PART_DIRS = re.compile(r"(?:^|[\W_])(?:server|client|сервер|клиент)(?:$|[\W_])", re.IGNORECASE)
+# A person: "Surname_Name", "Фамилия Имя", "SurnameName", "Ivanov_I_I" (capitalised words).
+NAME_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]*\.?|(?:[A-ZА-ЯЁ]\.)+")
+MAX_BETWEEN = 2   # folder levels between a group and its people ("laboratory_works", "labs")
 SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
 
 
@@ -99,8 +104,31 @@ def _looks_like_student(folder: Path) -> bool:
     return False
 
 
+def name_shaped(name: str) -> bool:
+    """A person's folder: two to four capitalised words, the first a real word."""
+    words = [w for w in re.split(r"[\s_\-]+|(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])", name.strip()) if w]
+    return 2 <= len(words) <= 4 and all(NAME_WORD.fullmatch(w) for w in words) and len(words[0]) >= 2
+
+
+def _between(folder: Path) -> bool:
+    """A level between a group and its people (``laboratory_works/``, ``labs/``): not a
+    person's name, no code of its own, and most folders in it are named like people."""
+    if name_shaped(folder.name) or any(c.is_file() and c.suffix.lower() == ".py" for c in folder.iterdir()):
+        return False
+    inside = _folders(folder)
+    return bool(inside) and sum(name_shaped(f.name) for f in inside) * 2 > len(inside)
+
+
+def _people(folder: Path, depth: int = 0) -> List[Path]:
+    out: List[Path] = []
+    for child in _folders(folder):
+        out += _people(child, depth + 1) if depth < MAX_BETWEEN and _between(child) else [child]
+    return out
+
+
 def find_students(root: Path) -> List[Tuple[str, str, Path]]:
-    """(group, student, folder): ``root/<group>/<student>`` or ``root/<student>``.
+    """(group, student, folder): ``root/<group>/<student>`` or ``root/<student>``, with
+    any folder levels between a group and its people passed through.
 
     Decided for the whole tree by what most top folders look like, so that a
     student with an oddly named folder is still a student, not a group.
@@ -108,7 +136,7 @@ def find_students(root: Path) -> List[Tuple[str, str, Path]]:
     top = _folders(root)
     if sum(_looks_like_student(f) for f in top) * 2 > len(top):
         return [("", f.name, f) for f in top]
-    return [(group.name, f.name, f) for group in top for f in _folders(group)]
+    return [(group.name, f.name, f) for group in top for f in _people(group)]
 
 
 # --- where each student's chat is -----------------------------------------------------------
@@ -184,7 +212,7 @@ def candidates_in(folder: Path) -> List[Candidate]:
                       and not (here / f).is_symlink()]
         if python:
             # server/ + client/ (or src/) inside the task folder: the task folder is the unit
-            unit = here.parent if ROLE_DIRS.match(here.name) and here != folder else here
+            unit = here.parent if (ROLE_DIRS.match(here.name) or ROLE_PART_DIRS.search(here.name)) and here != folder else here
             units.setdefault(unit, []).extend(python)
     found = [c for c in (_code_candidate(folder, unit, files) for unit, files in units.items()) if c]
     if not found:
