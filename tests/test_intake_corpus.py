@@ -1,0 +1,100 @@
+"""The intake corpus (``fixtures/intake/``, issue 12): submissions whose shape must be read
+the way a person reads it, graded end to end to the verdicts in its ``expected.toml``.
+
+Whole-lab reports are graded on their chat task and say which section was taken and which
+were left out as another task; split folders, the student's own tests and one file with
+role arguments are one submission run the way its author meant; a course tree with folder
+levels between a group and its people has one row per person.
+"""
+import sys
+
+import pytest
+
+from autograder import course, extract
+from grading_helpers import FIXTURES, run_autograde, statuses
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+INTAKE = FIXTURES / "intake"
+EXPECTED = tomllib.loads((INTAKE / "expected.toml").read_text(encoding="utf-8"))
+LAB = INTAKE / "lab"
+
+
+def same_code(written: str, expected: str) -> bool:
+    strip = lambda text: [l for l in text.splitlines() if l.strip()]  # noqa: E731
+    return strip(written) == strip(expected)
+
+
+@pytest.mark.timeout(30)
+def test_the_reports_are_built_from_the_lab_tasks():
+    sys.path.insert(0, str(INTAKE))
+    try:
+        import make_reports
+    finally:
+        sys.path.remove(str(INTAKE))
+    for name, text in make_reports.build().items():
+        assert (INTAKE / "reports" / name).read_text(encoding="utf-8") == text, f"rerun {INTAKE}/make_reports.py"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("name", sorted(n for n, spec in EXPECTED["reports"].items() if "task" in spec))
+def test_a_whole_lab_report_gives_its_chat_task(name):
+    spec = EXPECTED["reports"][name]
+    found = extract.extract(INTAKE / "reports" / name)
+    assert found.error is None
+    assert same_code(found.server.source(), (LAB / "task4_server.py").read_text(encoding="utf-8"))
+    assert same_code(found.client.source(), (LAB / "task4_client.py").read_text(encoding="utf-8"))
+    for lang, another in (("en", "another task, not graded"), ("ru", "другое задание, не проверялось")):
+        notes = found.notes(lang)
+        assert spec["task"] in notes["task"]
+        assert another in notes["other_tasks"] and notes["other_tasks"].count("' (") == spec["others"]
+    assert len(found.other_tasks) == spec["others"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(EXPECTED["reports"]))
+def test_reports_get_a_persons_verdict(name):
+    spec = EXPECTED["reports"][name]
+    code, report, output = run_autograde(INTAKE / "reports" / name, "--lang", "en", timeout=280)
+    assert code == 0 and report is not None, output
+    assert report["score"] == spec["score"], output
+    if "error" in spec:
+        assert spec["error"] in report["error"], report["error"]
+        return
+    assert report["variant"] == "tcp-multi"
+    assert all(c["status"] == "passed" for c in report["checks"] if c["max_points"]), statuses(report)
+    assert spec["task"] in report["files"]["task"] and "another task" in report["files"]["other_tasks"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(EXPECTED["folders"]))
+def test_folders_run_as_their_author_meant(name):
+    spec = EXPECTED["folders"][name]
+    code, report, output = run_autograde(INTAKE / name, timeout=280)
+    assert code == 0 and report is not None, output
+    assert report["files"]["server"] == spec["server"] and report["files"]["client"] == spec["client"], report["files"]
+    assert report["score"] == spec["score"], output
+
+
+@pytest.mark.timeout(60)
+def test_course_rows_are_people_whatever_sits_between():
+    root = INTAKE / "course" / "students"
+    rows = {f"{s.group}/{s.name}": (s.status, s.candidates[0].path.relative_to(root).as_posix() if s.candidates else "")
+            for s in course.survey(root)}
+    assert rows == {person: ("found", task) for person, task in EXPECTED["course"]["rows"].items()}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(EXPECTED["hints"]))
+def test_hints_name_the_mistake_a_person_would(name):
+    spec = EXPECTED["hints"][name]
+    code, report, output = run_autograde(INTAKE / "hints" / name, timeout=280)
+    assert code == 0 and report is not None, output
+    failed = {c["id"] for c in report["checks"] if c["status"] == "failed" and c["max_points"]}
+    assert failed == set(spec["failed"]), output
+    for check in report["checks"]:
+        if check["id"] in spec["mistake"]:
+            assert check["mistake"] == spec["mistake"][check["id"]], check
