@@ -98,3 +98,26 @@ def test_hints_name_the_mistake_a_person_would(name):
     for check in report["checks"]:
         if check["id"] in spec["mistake"]:
             assert check["mistake"] == spec["mistake"][check["id"]], check
+
+
+@pytest.mark.timeout(30)
+def test_the_students_own_tests_and_drivers_are_never_server_or_client():
+    from autograder import batch, discover
+
+    assert discover.find(INTAKE / "with_tests").files() == {"server": "chat_server.py", "client": "chat_client.py"}
+    assert discover.find(INTAKE / "single_file_roles").files() == {"server": "messenger.py server",
+                                                                   "client": "messenger.py client"}
+    assert not batch.is_class(INTAKE / "split_folders")
+
+
+@pytest.mark.timeout(30)
+def test_a_zip_of_role_folders_is_one_submission(tmp_path):
+    import zipfile
+
+    from autograder import batch
+
+    archive = tmp_path / "chat.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted((INTAKE / "split_folders").rglob("*.py")):
+            out.write(path, "chat/" + path.relative_to(INTAKE / "split_folders").as_posix())
+    assert not batch.is_class(archive)
