@@ -104,12 +104,12 @@ def is_test(path: Path, facts: static.Facts) -> bool:
 def _programs(files: List[Path], facts) -> List[Path]:
     """The files that may be the server or the client: not the student's tests, and not a
     script that imports their runnable server (or client) to drive it (``load_check.py``)."""
-    return [p for p in files if not is_test(p, facts[p]) and not _drives(p, facts[p])]
+    return [p for p in files if not is_test(p, facts[p]) and not _drives(p, facts)]
 
 
-def _drives(path: Path, facts: static.Facts) -> bool:
-    for module in static.local_modules(path, facts.imports):
-        other = static.facts_of(static.read_source(module))
+def _drives(path: Path, facts: Dict[Path, static.Facts]) -> bool:
+    for module in static.local_modules(path, facts[path].imports):
+        other = facts.get(module) or static.facts_of(static.read_source(module))
         if (other.server_score or other.client_score) and static.runs_on_its_own(static.read_source(module)):
             return True
     return False

@@ -43,6 +43,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -753,7 +754,7 @@ def _definitions_only(code: str) -> bool:
 
 def code_role(code: str) -> Tuple[Optional[str], bool]:
     """(role, unmistakable) from what the code calls."""
-    facts = static.facts_of(code)
+    facts = _code_facts(code)
     if facts.calls & {"listen", "accept", "serve_forever"}:
         return "server", True
     if facts.calls & {"connect", "connect_ex", "create_connection"}:
@@ -874,9 +875,16 @@ def _joins_two_programs(part: Part, block: Block) -> bool:
 OWN_SOCKET_CALLS = {"socket", "create_connection", "socketpair", "serve_forever"}
 
 
+@lru_cache(maxsize=256)
 def self_contained(code: str) -> bool:
     """A whole program: it makes its own socket and runs (a loop, a main guard or a call at the top level)."""
-    return bool(static.facts_of(code).calls & OWN_SOCKET_CALLS) and static.runs_on_its_own(code)
+    return bool(_code_facts(code).calls & OWN_SOCKET_CALLS) and static.runs_on_its_own(code)
+
+
+@lru_cache(maxsize=256)
+def _code_facts(code: str) -> static.Facts:
+    """``static.facts_of``, once per block: choosing the task and assigning blocks both ask (read only)."""
+    return static.facts_of(code)
 
 
 # --- which section is the chat task ---------------------------------------------------------
@@ -932,7 +940,7 @@ class _Candidate:
 def _facts(blocks: List[Block]) -> static.Facts:
     merged = static.Facts()
     for block in blocks:
-        facts = static.facts_of(block.code)
+        facts = _code_facts(block.code)
         merged.calls |= facts.calls
         merged.relays_to_many |= facts.relays_to_many
         merged.uses_threading |= facts.uses_threading

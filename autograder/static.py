@@ -128,6 +128,8 @@ def is_main_guard(node: ast.AST) -> bool:
 def nested_main_guard(source: str) -> Optional[Tuple[str, int]]:
     """(function, line) of a main guard indented into a function's body (a document
     pasted one level too deep), when the file has none at the top level."""
+    if not re.search(r"^[ \t]+if\s*\(?\s*__name__", source, re.MULTILINE):
+        return None  # no indented guard at all: the usual case, without parsing again
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
