@@ -10,7 +10,9 @@ sees at once where we looked.
 Which block is which, strongest evidence first:
 
 1. a file name the block gives itself: ``# server.py`` on its first lines,
-   ``title="server.py"`` on the fence (MkDocs), ``%%writefile server.py``;
+   ``title="server.py"`` on the fence (MkDocs), ``%%writefile server.py``, a
+   fence whose info string is a path or an editor's citation
+   (```` ```12:40:lab1/task4_server.py ````: judged by its code, not a language);
 2. a file name in the nearest label above it: a heading, a bold or short line,
    an MkDocs tab (``=== "client.py"``);
 3. what the code does, when that is unmistakable over TCP: ``listen``/``accept``
@@ -22,6 +24,17 @@ Which block is which, strongest evidence first:
 6. otherwise the block continues the previous program (a server split over
    two blocks); definitions before any program (imports, ``HOST``/``PORT``)
    are a prelude shared by the server and the client.
+
+A whole-lab report holds every task of the lab (a UDP echo, a calculator, an
+HTTP server, the chat, a web form), each with its own server and client, in
+sections (``## Задание 4``, ``### Task 4``, ``Часть 4``, MkDocs tabs and
+admonitions titled so).  When two or more sections hold a server, each is
+scored as the chat task (``tasks``: its heading and file names, chat-shaped
+code) and only the best is graded; the report names it and lists the others
+as another task.  Two complete programs (each with its own socket and its own
+loop or main guard) are never joined: a repeated part starts a new candidate,
+only fragments continue the block before.  The same code twice (tabs
+"Клиент 1" / "Клиент 2") is kept once.
 
 Blocks that are not programs (shell commands, program output, interactive
 sessions, other languages) are left out and listed.  Indented (unfenced) code
@@ -331,6 +344,10 @@ def annotate(report: Report, extraction: Extraction) -> Report:
     for key, value in notes.items():
         if key not in files and all(said(value, "en") != said(known, "en") for known in files.values()):
             files[key] = value
+    if extraction.task is not None and "server" in files:
+        # Every renderer shows the server's line: the task chosen and those left out are said there too.
+        files["server"] = Joined((files["server"], msg("extract.in_task", task=extraction.task,
+                                                       tasks=Joined(tuple(extraction.other_tasks), "; "))), "; ")
     report.files = files
     return report
 

@@ -915,6 +915,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "extract.other_tasks": {"en": "{document}: another task, not graded: {tasks}",
                             "ru": "{document}: другое задание, не проверялось: {tasks}"},
     "extract.why.another_task": {"en": "another task", "ru": "другое задание"},
+    "extract.in_task": {"en": "the chat task {task}; another task, not graded: {tasks}",
+                        "ru": "задание с чатом {task}; другое задание, не проверялось: {tasks}"},
     "extract.why.repeat": {"en": "the same code as {where}", "ru": "тот же код, что и {where}"},
     "extract.why.second_program": {"en": "a second complete program, not joined to the first",
                                    "ru": "вторая законченная программа, к первой не присоединена"},

@@ -67,6 +67,9 @@ def test_reports_get_a_persons_verdict(name):
     assert report["variant"] == "tcp-multi"
     assert all(c["status"] == "passed" for c in report["checks"] if c["max_points"]), statuses(report)
     assert spec["task"] in report["files"]["task"] and "another task" in report["files"]["other_tasks"]
+    # Every renderer shows the server's line: the choice is said there, in the terminal too.
+    assert spec["task"] in report["files"]["server"] and "another task, not graded" in report["files"]["server"]
+    assert "another task, not graded" in " ".join(output.split())
 
 
 @pytest.mark.timeout(300)
