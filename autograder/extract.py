@@ -135,6 +135,7 @@ class Block:
     replaces: bool = False          # %%writefile without -a: the file starts again
     section: str = ""               # the task section it sits in ("## Задание 4"), as written
     section_id: int = 0             # which section: two "Задание 4" of two labs are two
+    outer: str = ""                 # the nearest heading above its label ("## Чат" over "### server.py")
     other_task: bool = False        # left out because another section is the chat task
     # why it is not a program (None: it is one): a language or magic as written, or a sentence
     skipped: Optional[Union[str, Msg]] = None
@@ -437,6 +438,7 @@ class _Context:
                 break
         if not block.label and candidates:
             block.label = candidates[0]
+        block.outer = next((text for _, text in reversed(self.headings) if text != block.label), "")
 
 
 def _clean_label(text: str) -> str:
@@ -937,7 +939,7 @@ class _Candidate:
 
     def describe(self) -> Joined:
         first, last = self.blocks[0], self.blocks[-1]
-        label = first.section or first.label
+        label = first.section or first.outer or first.label
         if first.cell is not None:
             where = msg("extract.cells", cells=f"{first.cell}-{last.cell}")
         else:
@@ -945,7 +947,7 @@ class _Candidate:
         return Joined((f"'{label}' (", where, ")"), "") if label else Joined(("(", where, ")"), "")
 
     def score(self) -> int:
-        names = {b.section for b in self.blocks} | {b.label for b in self.blocks} \
+        names = {b.section for b in self.blocks} | {b.label for b in self.blocks} | {b.outer for b in self.blocks} \
             | {n for b in self.blocks for n in (b.name, b.label_name) if n}
         server = _facts([b for b, r in zip(self.blocks, self.roles) if r == "server"])
         client = _facts([b for b, r in zip(self.blocks, self.roles) if r == "client"])

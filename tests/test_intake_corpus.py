@@ -124,3 +124,34 @@ def test_a_zip_of_role_folders_is_one_submission(tmp_path):
         for path in sorted((INTAKE / "split_folders").rglob("*.py")):
             out.write(path, "chat/" + path.relative_to(INTAKE / "split_folders").as_posix())
     assert not batch.is_class(archive)
+
+
+def lab_code(task: int, role: str) -> str:
+    return (LAB / f"task{task}_{role}.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(30)
+def test_tasks_under_unnumbered_headings_are_told_apart_by_their_code(tmp_path):
+    titles = {1: "UDP эхо", 2: "Калькулятор", 3: "HTTP", 4: "Чат", 5: "Форма"}
+    text = "# Отчёт\n\n" + "\n".join(
+        f"## {titles[t]}\n\n### server.py\n\n```python\n{lab_code(t, 'server')}```\n\n"
+        f"### client.py\n\n```python\n{lab_code(t, 'client')}```\n" for t in range(1, 6))
+    (tmp_path / "report.md").write_text(text, encoding="utf-8")
+    found = extract.extract(tmp_path / "report.md")
+    assert same_code(found.server.source(), lab_code(4, "server")) and same_code(found.client.source(), lab_code(4, "client"))
+    assert "'## Чат'" in found.notes()["task"] and found.notes()["other_tasks"].count("' (") == 4
+
+
+@pytest.mark.timeout(30)
+def test_a_whole_lab_notebook_writing_every_tasks_files_gives_the_chat(tmp_path):
+    import json
+
+    cells = []
+    for task in range(1, 6):
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## Задание {task}"})
+        cells += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                   "source": f"%%writefile {role}.py\n" + lab_code(task, role)} for role in ("server", "client")]
+    (tmp_path / "lab.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    found = extract.extract(tmp_path / "lab.ipynb")
+    assert same_code(found.server.source(), lab_code(4, "server")) and same_code(found.client.source(), lab_code(4, "client"))
+    assert "'## Задание 4' (cells 11-12)" in found.notes()["task"]
