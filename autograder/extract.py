@@ -195,12 +195,12 @@ class Extraction:
     other_tasks: List[Joined] = field(default_factory=list)  # the sections left out as other tasks
 
     @property
-    def ignored(self) -> List[Block]:
-        return [b for b in self.blocks if b.skipped is not None and not b.other_task]
-
-    @property
     def programs(self) -> List[Block]:
         return [b for b in self.blocks if b.skipped is None]
+
+    @property
+    def ignored(self) -> List[Block]:
+        return [b for b in self.blocks if b.skipped is not None and not b.other_task]
 
     def part(self, role: str) -> Optional[Part]:
         return next((p for p in self.parts.values() if p.role == role), None)
@@ -409,7 +409,6 @@ class _Context:
         if cleaned and len(cleaned.split()) <= MAX_SECTION_WORDS and tasks.section_number(cleaned) is not None:
             # "**Задание 4**", '=== "Task 4"', '!!! note "Часть 4"': a section inside the current heading.
             self._open_section(raw.strip(), self.headings[-1][0] if self.headings else 0)
-            return
         if not cleaned or len(cleaned.split()) > MAX_LABEL_WORDS:
             return
         if _single_name(cleaned) or _role_of_label(cleaned) or raw.lstrip().startswith("==="):
