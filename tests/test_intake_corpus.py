@@ -155,3 +155,20 @@ def test_a_whole_lab_notebook_writing_every_tasks_files_gives_the_chat(tmp_path)
     found = extract.extract(tmp_path / "lab.ipynb")
     assert same_code(found.server.source(), lab_code(4, "server")) and same_code(found.client.source(), lab_code(4, "client"))
     assert "'## Задание 4' (cells 11-12)" in found.notes()["task"]
+
+
+@pytest.mark.timeout(600)
+def test_a_course_with_levels_between_group_and_people_grades_one_row_per_person(tmp_path):
+    import csv
+    import io
+
+    from containment_helpers import autograde
+
+    out = tmp_path / "out"
+    done = autograde(INTAKE / "course" / "students", "--course", "--jobs", "2", "--out", out, timeout=560)
+    assert done.returncode == 0, done.stdout[-3000:]
+    text = (out / "gradebook.csv").read_text(encoding="utf-8-sig")
+    rows = {f"{row['group']}/{row['student']}": row for row in csv.DictReader(io.StringIO(text))}
+    assert set(rows) == set(EXPECTED["course"]["rows"]), rows
+    for person, row in rows.items():
+        assert row["status"] == "graded" and float(row["score"]) == 100, (person, row)
