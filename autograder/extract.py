@@ -134,7 +134,7 @@ class Block:
     label_role: Optional[str] = None
     replaces: bool = False          # %%writefile without -a: the file starts again
     section: str = ""               # the task section it sits in ("## Задание 4"), as written
-    section_id: int = 0             # which section: two "Задание 4" of two labs are two
+    section_key: str = ""           # its task: "Задание 4.1" and "Задание 4.2" are both task 4
     outer: str = ""                 # the nearest heading above its label ("## Чат" over "### server.py")
     other_task: bool = False        # left out because another section is the chat task
     # why it is not a program (None: it is one): a language or magic as written, or a sentence
@@ -386,7 +386,8 @@ class _Context:
         self.label: Optional[str] = None              # a label line after the last heading
         self.label_fresh = False                      # set since the last block
         self.section = ""                             # the task section we are in ("## Задание 4")
-        self.section_id = 0
+        self.section_key = ""
+        self.regions = 0                              # stretches outside any task, counted
         self.section_level = 0                        # a heading at this level or above ends it
 
     def heading(self, level: int, text: str) -> None:
@@ -402,7 +403,10 @@ class _Context:
 
     def _open_section(self, text: str, level: int) -> None:
         self.section, self.section_level = text, level
-        self.section_id += 1
+        number = tasks.section_number(_clean_label(text)) if text else None
+        if number is None:
+            self.regions += 1
+        self.section_key = f"task {number}" if number is not None else f"outside {self.regions}"
 
     def line(self, raw: str) -> None:
         cleaned = _clean_label(raw)
@@ -422,7 +426,7 @@ class _Context:
         self.label_fresh = False
 
     def apply(self, block: Block) -> None:
-        block.section, block.section_id = self.section, self.section_id
+        block.section, block.section_key = self.section, self.section_key
         candidates = ([self.label] if self.label else []) + [text for _, text in reversed(self.headings)]
         for text in candidates:
             name = _single_name(_clean_label(text))
@@ -971,9 +975,9 @@ def _candidates(blocks: List[Block]) -> List[_Candidate]:
     a new group wherever a complete program repeats a part the group already has."""
     programs = [b for b in blocks if b.skipped is None and not (b.name and not b.name.endswith(".py"))]
     roles = {id(b): _guess_role(b) for b in programs}
-    sections: Dict[int, List[Block]] = {}
+    sections: Dict[str, List[Block]] = {}
     for block in programs:
-        sections.setdefault(block.section_id, []).append(block)
+        sections.setdefault(block.section_key, []).append(block)
     with_server = [g for g in sections.values() if g[0].section and any(roles[id(b)] == "server" for b in g)]
     groups = list(sections.values()) if len(with_server) >= 2 else [programs]
     found: List[_Candidate] = []

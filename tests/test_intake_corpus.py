@@ -172,3 +172,14 @@ def test_a_course_with_levels_between_group_and_people_grades_one_row_per_person
     assert set(rows) == set(EXPECTED["course"]["rows"]), rows
     for person, row in rows.items():
         assert row["status"] == "graded" and float(row["score"]) == 100, (person, row)
+
+
+@pytest.mark.timeout(30)
+def test_a_task_split_into_numbered_sub_sections_stays_one_task(tmp_path):
+    text = "# Отчёт\n\n" + "\n".join(
+        f"## Задание {t}.1. Сервер\n\n```python\n{lab_code(t, 'server')}```\n\n"
+        f"## Задание {t}.2. Клиент\n\n```python\n{lab_code(t, 'client')}```\n" for t in (1, 2, 4))
+    (tmp_path / "report.md").write_text(text, encoding="utf-8")
+    found = extract.extract(tmp_path / "report.md")
+    assert same_code(found.server.source(), lab_code(4, "server")) and same_code(found.client.source(), lab_code(4, "client"))
+    assert found.notes()["other_tasks"].count("' (") == 2
