@@ -183,3 +183,13 @@ def test_a_task_split_into_numbered_sub_sections_stays_one_task(tmp_path):
     found = extract.extract(tmp_path / "report.md")
     assert same_code(found.server.source(), lab_code(4, "server")) and same_code(found.client.source(), lab_code(4, "client"))
     assert found.notes()["other_tasks"].count("' (") == 2
+
+
+@pytest.mark.timeout(30)
+def test_people_who_each_handed_in_one_part_are_still_a_class(tmp_path):
+    from autograder import batch
+
+    for person, role in (("Ivanov", "server"), ("Petrova", "client"), ("Sidorov", "server")):
+        (tmp_path / person).mkdir()
+        (tmp_path / person / f"{role}.py").write_text(lab_code(4, role), encoding="utf-8")
+    assert batch.is_class(tmp_path)
