@@ -1,7 +1,9 @@
 """Course repositories: a shared tree of student folders, and each student's chat task in it.
 
 In the course this lab comes from, students push into one repository,
-``students/<group>/<Surname_Name>/…`` (or ``students/<Name>/…``), each with
+``students/<group>/<Surname_Name>/…`` (or ``students/<Name>/…``; a level such
+as ``laboratory_works/`` or ``labs/`` between a group and its people is passed
+through: a person is a folder named like one, ``Фамилия Имя``, ``SurnameName``), each with
 their own idea of where the chat lives (``Lab1/4task/``, ``lab1/task_4/``,
 ``Lr1/task4/``, ``ЛР1/Задание 4/``, ``chat/``), beside the other tasks.  The
 instructor still wants one grade per student, so for each student we look
