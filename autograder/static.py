@@ -127,15 +127,15 @@ def is_main_guard(node: ast.AST) -> bool:
 
 def nested_main_guard(source: str) -> Optional[Tuple[str, int]]:
     """(function, line) of a main guard indented into a function's body (a document
-    pasted one level too deep), when the file has none at the top level."""
+    pasted one level too deep), when nothing at the file's top level runs."""
     if not re.search(r"^[ \t]+if\s*\(?\s*__name__", source, re.MULTILINE):
         return None  # no indented guard at all: the usual case, without parsing again
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    if any(is_main_guard(node) for node in tree.body):
-        return None
+    if runs_on_its_own(source):
+        return None  # something at the top level runs: the stray guard is not what stops it
     for function in ast.walk(tree):
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for node in function.body:

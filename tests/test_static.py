@@ -131,3 +131,8 @@ def test_the_chat_shape_outscores_the_other_tasks_of_the_lab():
     assert max(shape, key=shape.get) == 4 and all(shape[4] > shape[n] for n in (1, 2, 3, 5))
     assert tasks.section_number("Лабораторная 1. Задание 4: чат") == 4
     assert tasks.section_number("Часть 2") == 2 and tasks.section_number("task4_server.py") is None
+
+
+def test_a_stray_guard_in_a_file_that_runs_anyway_is_no_problem():
+    source = "def helper():\n    if __name__ == '__main__':\n        pass\n\nwhile True:\n    pass\n"
+    assert static.nested_main_guard(source) is None
