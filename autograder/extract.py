@@ -999,16 +999,20 @@ def _candidates(blocks: List[Block]) -> List[_Candidate]:
 
 
 def choose_task(extraction: Extraction) -> None:
-    """A whole-lab report: grade the section that is most the chat task, and say which were left out."""
+    """A whole-lab report: grade the section that is most the chat task, and say which were left out.
+
+    Only groups with a server are tasks: a second client of the same task (another
+    nickname, a v2) is left to ``assign``, which never glues it onto the first."""
     candidates = _candidates(extraction.blocks)
-    if len(candidates) < 2:
+    if sum("server" in c.roles for c in candidates) < 2:
         return
     scores = [c.score() for c in candidates]
     best = scores.index(max(scores))  # the first of equals: the order the student wrote them in
-    for index, candidate in enumerate(candidates):
-        if index == best:
-            continue
+    chosen = candidates[best]
+    others = [c for c in candidates if c is not chosen
+              and ("server" in c.roles or c.blocks[0].section_key != chosen.blocks[0].section_key)]
+    for candidate in others:
         for block in candidate.blocks:
             block.skipped, block.other_task = msg("extract.why.another_task"), True
-    extraction.task = candidates[best].describe()
-    extraction.other_tasks = [c.describe() for i, c in enumerate(candidates) if i != best]
+    extraction.task = chosen.describe()
+    extraction.other_tasks = [c.describe() for c in others]

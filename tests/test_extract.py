@@ -514,3 +514,13 @@ def test_grade_cleans_up_its_temp_folder(tmp_path, monkeypatch):
     assert report.error is not None and report.error.key == "extract.no_code" and report.score == 0
     assert made and not made[0].exists()
     assert Path(tempfile.gettempdir()) in made[0].parents
+
+
+@pytest.mark.timeout(20)
+def test_a_second_client_is_no_other_task_and_is_not_glued(tmp_path):
+    other = CLIENT.replace("show()", "show_v2()").replace("def show", "def show_v2")
+    path = doc(tmp_path, "### server.py\n\n" + fenced(SERVER) + "\n### client.py\n\n" + fenced(CLIENT)
+               + "\n### client.py (второй вариант)\n\n" + fenced(other))
+    found = extract.extract(path)
+    assert found.task is None and same_code(found.client.source(), CLIENT)
+    assert "a second complete program, not joined to the first" in found.notes()["ignored"]
