@@ -42,7 +42,7 @@ MAX_DEPTH = 6     # folders below a student's folder that are looked at
 MAX_FILE_BYTES = 1024**2  # larger "source" is not a student's chat
 ROLE_DIRS = re.compile(r"^(?:src|server|client|сервер|клиент|code|код)$", re.IGNORECASE)
 # A part of one program in a folder of its own: "chat4-server", "client_v2", "tcp-клиент".
-ROLE_PART_DIRS = re.compile(r"(?:^|[\W_])(?:server|client|сервер|клиент)(?:$|[\W_])", re.IGNORECASE)
+ROLE_PART_DIRS = re.compile(r"(?:^|(?<=[\W_]))(server|client|сервер|клиент)(?=$|[\W_\d])", re.IGNORECASE)
 # A person: "Surname_Name", "Фамилия Имя", "SurnameName", "Ivanov_I_I" (capitalised words).
 NAME_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]*\.?|(?:[A-ZА-ЯЁ]\.)+")
 MAX_BETWEEN = 2   # folder levels between a group and its people ("laboratory_works", "labs")
@@ -214,12 +214,20 @@ def candidates_in(folder: Path) -> List[Candidate]:
                       and not (here / f).is_symlink()]
         if python:
             # server/ + client/ (or src/) inside the task folder: the task folder is the unit
-            unit = here.parent if (ROLE_DIRS.match(here.name) or ROLE_PART_DIRS.search(here.name)) and here != folder else here
+            unit = here.parent if _role_part(here.name) and here != folder else here
             units.setdefault(unit, []).extend(python)
     found = [c for c in (_code_candidate(folder, unit, files) for unit, files in units.items()) if c]
     if not found:
         found = [c for c in (_report_candidate(folder, doc) for doc in documents) if c]
     return sorted(found, key=Candidate.key)
+
+
+def _role_part(name: str) -> bool:
+    """``server/``, ``src/``, ``chat4-client-v2/``: one part of a program; ``client_server_chat/`` is the whole."""
+    if ROLE_DIRS.match(name):
+        return True
+    words = {w.lower() for w in ROLE_PART_DIRS.findall(name)}
+    return len({"server" if w in ("server", "сервер") else "client" for w in words}) == 1
 
 
 def _code_candidate(student: Path, unit: Path, files: List[Path]) -> Optional[Candidate]:

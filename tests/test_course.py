@@ -239,3 +239,8 @@ def test_server_and_client_in_folders_of_their_own_are_one_task(tmp_path):
                "chat4-client-v2/client.py": (REFERENCE / "client.py").read_text(encoding="utf-8") + "# v2\n"})
     found = course.candidates_in(tmp_path / "Ivanov_Ivan")
     assert [c.path for c in found] == [task]
+
+
+def test_a_folder_named_for_both_parts_is_the_whole_program():
+    assert course._role_part("chat4-server") and course._role_part("chat4-client-v2") and course._role_part("src")
+    assert not course._role_part("client_server_chat") and not course._role_part("my_chat")
