@@ -91,7 +91,11 @@ def is_class(path: Path) -> bool:
             documents.append(child)
     if zips:
         return True
-    servers = [f for f in folders if discover.find(f).server is not None]
+    found = {f: discover.find(f) for f in folders}
+    if _one_program_split({f.name: "server" if s.server and not s.client else "client" if s.client and not s.server
+                           else "both" for f, s in found.items()}):
+        return False
+    servers = [f for f, s in found.items() if s.server is not None]
     reports = [d for d in documents if extract.extract(d).server is not None]
     return len(folders) + len(reports) >= 3 or len(servers) + len(reports) >= 2
 
@@ -140,7 +144,20 @@ def _names_look_like_class(names: List[str]) -> bool:
         if len(p) > 1 and p[-1].lower().endswith(".py"):
             tops.setdefault(p[0], []).append(p[-1])
     servers = [t for t, files in tops.items() if any(discover.SERVER_NAME.search(f) for f in files)]
+    clients = [t for t, files in tops.items() if any(discover.CLIENT_NAME.search(f) for f in files)]
+    if _one_program_split({t: "both" if t in servers and t in clients else "server" if t in servers
+                           else "client" if t in clients else "other" for t in tops}):
+        return False
     return len(tops) >= 3 or len(servers) >= 2
+
+
+def _one_program_split(roles: Dict[str, str]) -> bool:
+    """Sub-folders each holding only a server or only a client, and named for it
+    (``chat4-server/``, ``chat4-client/``, ``chat4-client-v2/``): one submission, not
+    a class (whose folders are named after people, however incomplete their work)."""
+    named = {"server": discover.SERVER_NAME, "client": discover.CLIENT_NAME}
+    return set(roles.values()) == {"server", "client"} and all(
+        role in named and named[role].search(folder) for folder, role in roles.items())
 
 
 def _strip_common_root(parts: List[tuple]) -> List[tuple]:

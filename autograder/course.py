@@ -1,7 +1,9 @@
 """Course repositories: a shared tree of student folders, and each student's chat task in it.
 
 In the course this lab comes from, students push into one repository,
-``students/<group>/<Surname_Name>/…`` (or ``students/<Name>/…``), each with
+``students/<group>/<Surname_Name>/…`` (or ``students/<Name>/…``; a level such
+as ``laboratory_works/`` or ``labs/`` between a group and its people is passed
+through: a person is a folder named like one, ``Фамилия Имя``, ``SurnameName``), each with
 their own idea of where the chat lives (``Lab1/4task/``, ``lab1/task_4/``,
 ``Lr1/task4/``, ``ЛР1/Задание 4/``, ``chat/``), beside the other tasks.  The
 instructor still wants one grade per student, so for each student we look
@@ -34,30 +36,17 @@ from . import batch, extract, safe_files, static
 from .i18n import translate
 from .results import msg
 from .sandbox import SKIP_DIRS
+from .tasks import ANY_LAB, ANY_TASK, BARE_TASK, CHAT, LAB, LAB_NUMBER, TASK, TASK_NUMBER  # noqa: F401
 
-TASK_NUMBER = 4   # the chat is task 4 of lab 1 in this course
-LAB_NUMBER = 1
 MAX_DEPTH = 6     # folders below a student's folder that are looked at
 MAX_FILE_BYTES = 1024**2  # larger "source" is not a student's chat
 ROLE_DIRS = re.compile(r"^(?:src|server|client|сервер|клиент|code|код)$", re.IGNORECASE)
-CHAT = re.compile(r"chat|чат", re.IGNORECASE)
-_SEP = r"[\s_\-.№#]*"
-_TASK_WORDS = r"tasks?|задани[еяй]|задача|zadanie|zadan|zad|exercise|ex|упражнение"
-_LAB_WORDS = r"labs?|laba|lr|лр|лаб\w*|лабораторн\w*"
+# A part of one program in a folder of its own: "chat4-server", "client_v2", "tcp-клиент".
+ROLE_PART_DIRS = re.compile(r"(?:^|(?<=[\W_]))(server|client|сервер|клиент)(?=$|[\W_\d])", re.IGNORECASE)
+# A person: "Surname_Name", "Фамилия Имя", "SurnameName", "Ivanov_I_I" (capitalised words).
+NAME_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]*\.?|(?:[A-ZА-ЯЁ]\.)+")
+MAX_BETWEEN = 2   # folder levels between a group and its people ("laboratory_works", "labs")
 SERVER_CALLS = {"listen", "accept", "recvfrom", "serve_forever"}
-
-
-def _numbered(words: str, number) -> re.Pattern:
-    """"task4", "task_04", "Задание №4" and "4task", "4_задание" — not "task41", not "subtask4"."""
-    return re.compile(rf"(?:(?<![^\W\d_])(?:{words}){_SEP}0*{number}(?!\d))|(?:(?<!\d)0*{number}{_SEP}(?:{words}))",
-                      re.IGNORECASE)
-
-
-TASK = _numbered(_TASK_WORDS, TASK_NUMBER)
-LAB = _numbered(_LAB_WORDS, LAB_NUMBER)
-ANY_LAB = _numbered(_LAB_WORDS, r"\d+")
-ANY_TASK = _numbered(_TASK_WORDS, r"\d+")
-BARE_TASK = re.compile(rf"^0*{TASK_NUMBER}$")
 
 
 @dataclass
@@ -117,8 +106,31 @@ def _looks_like_student(folder: Path) -> bool:
     return False
 
 
+def name_shaped(name: str) -> bool:
+    """A person's folder: two to four capitalised words, the first a real word."""
+    words = [w for w in re.split(r"[\s_\-]+|(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])", name.strip()) if w]
+    return 2 <= len(words) <= 4 and all(NAME_WORD.fullmatch(w) for w in words) and len(words[0]) >= 2
+
+
+def _between(folder: Path) -> bool:
+    """A level between a group and its people (``laboratory_works/``, ``labs/``): not a
+    person's name, no code of its own, and most folders in it are named like people."""
+    if name_shaped(folder.name) or any(c.is_file() and c.suffix.lower() == ".py" for c in folder.iterdir()):
+        return False
+    inside = _folders(folder)
+    return bool(inside) and sum(name_shaped(f.name) for f in inside) * 2 > len(inside)
+
+
+def _people(folder: Path, depth: int = 0) -> List[Path]:
+    out: List[Path] = []
+    for child in _folders(folder):
+        out += _people(child, depth + 1) if depth < MAX_BETWEEN and _between(child) else [child]
+    return out
+
+
 def find_students(root: Path) -> List[Tuple[str, str, Path]]:
-    """(group, student, folder): ``root/<group>/<student>`` or ``root/<student>``.
+    """(group, student, folder): ``root/<group>/<student>`` or ``root/<student>``, with
+    any folder levels between a group and its people passed through.
 
     Decided for the whole tree by what most top folders look like, so that a
     student with an oddly named folder is still a student, not a group.
@@ -126,7 +138,7 @@ def find_students(root: Path) -> List[Tuple[str, str, Path]]:
     top = _folders(root)
     if sum(_looks_like_student(f) for f in top) * 2 > len(top):
         return [("", f.name, f) for f in top]
-    return [(group.name, f.name, f) for group in top for f in _folders(group)]
+    return [(group.name, f.name, f) for group in top for f in _people(group)]
 
 
 # --- where each student's chat is -----------------------------------------------------------
@@ -201,12 +213,20 @@ def candidates_in(folder: Path) -> List[Candidate]:
                       and not (here / f).is_symlink()]
         if python:
             # server/ + client/ (or src/) inside the task folder: the task folder is the unit
-            unit = here.parent if ROLE_DIRS.match(here.name) and here != folder else here
+            unit = here.parent if _role_part(here.name) and here != folder else here
             units.setdefault(unit, []).extend(python)
     found = [c for c in (_code_candidate(folder, unit, files) for unit, files in units.items()) if c]
     if not found:
         found = [c for c in (_report_candidate(folder, doc) for doc in documents) if c]
     return sorted(found, key=Candidate.key)
+
+
+def _role_part(name: str) -> bool:
+    """``server/``, ``src/``, ``chat4-client-v2/``: one part of a program; ``client_server_chat/`` is the whole."""
+    if ROLE_DIRS.match(name):
+        return True
+    words = {w.lower() for w in ROLE_PART_DIRS.findall(name)}
+    return len({"server" if w in ("server", "сервер") else "client" for w in words}) == 1
 
 
 def _code_candidate(student: Path, unit: Path, files: List[Path]) -> Optional[Candidate]:

@@ -21,6 +21,9 @@ from .sandbox import SKIP_DIRS
 SERVER_NAME = re.compile(r"serv|сервер|сервак", re.IGNORECASE)
 CLIENT_NAME = re.compile(r"client|клиент|user|юзер", re.IGNORECASE)
 MAX_DEPTH = 3
+# The student's own tests are never the server or the client.
+TEST_NAME = re.compile(r"^(?:test_\w*|\w*_test|tests?|conftest)$", re.IGNORECASE)
+TEST_MODULES = {"pytest", "unittest"}
 
 
 @dataclass
@@ -76,7 +79,7 @@ def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
         return submission
     # A file with its local imports: a thin entry point over a package does the job too.
     facts = {path: static.analyse(path) for path in files}
-    entries = _entry_points(files, facts)
+    entries = _entry_points(_programs(files, facts), facts)
     servers = [p for p in entries if SERVER_NAME.search(p.stem) or facts[p].server_score]
     clients = [p for p in entries if CLIENT_NAME.search(p.stem) or facts[p].client_score]
     if servers:
@@ -92,6 +95,25 @@ def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
     if problem:
         submission.error = msg(problem.key, file=problem.file, line=problem.line or "?", detail=problem.detail)
     return submission
+
+
+def is_test(path: Path, facts: static.Facts) -> bool:
+    """``test_chat.py``, ``chat_test.py``, anything importing pytest or unittest."""
+    return bool(TEST_NAME.match(path.stem)) or bool({name.split(".")[0] for name in facts.imports} & TEST_MODULES)
+
+
+def _programs(files: List[Path], facts) -> List[Path]:
+    """The files that may be the server or the client: not the student's tests, and not a
+    script that imports their runnable server (or client) to drive it (``load_check.py``)."""
+    return [p for p in files if not is_test(p, facts[p]) and not _drives(p, facts)]
+
+
+def _drives(path: Path, facts: Dict[Path, static.Facts]) -> bool:
+    for module in static.local_modules(path, facts[path].imports):
+        other = facts.get(module) or static.facts_of(static.read_source(module))
+        if (other.server_score or other.client_score) and static.runs_on_its_own(static.read_source(module)):
+            return True
+    return False
 
 
 def _entry_points(files: List[Path], facts) -> List[Path]:

@@ -10,7 +10,9 @@ sees at once where we looked.
 Which block is which, strongest evidence first:
 
 1. a file name the block gives itself: ``# server.py`` on its first lines,
-   ``title="server.py"`` on the fence (MkDocs), ``%%writefile server.py``;
+   ``title="server.py"`` on the fence (MkDocs), ``%%writefile server.py``, a
+   fence whose info string is a path or an editor's citation
+   (```` ```12:40:lab1/task4_server.py ````: judged by its code, not a language);
 2. a file name in the nearest label above it: a heading, a bold or short line,
    an MkDocs tab (``=== "client.py"``);
 3. what the code does, when that is unmistakable over TCP: ``listen``/``accept``
@@ -22,6 +24,17 @@ Which block is which, strongest evidence first:
 6. otherwise the block continues the previous program (a server split over
    two blocks); definitions before any program (imports, ``HOST``/``PORT``)
    are a prelude shared by the server and the client.
+
+A whole-lab report holds every task of the lab (a UDP echo, a calculator, an
+HTTP server, the chat, a web form), each with its own server and client, in
+sections (``## Задание 4``, ``### Task 4``, ``Часть 4``, MkDocs tabs and
+admonitions titled so).  When two or more sections hold a server, each is
+scored as the chat task (``tasks``: its heading and file names, chat-shaped
+code) and only the best is graded; the report names it and lists the others
+as another task.  Two complete programs (each with its own socket and its own
+loop or main guard) are never joined: a repeated part starts a new candidate,
+only fragments continue the block before.  The same code twice (tabs
+"Клиент 1" / "Клиент 2") is kept once.
 
 Blocks that are not programs (shell commands, program output, interactive
 sessions, other languages) are left out and listed.  Indented (unfenced) code
@@ -43,10 +56,11 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from . import safe_files, static
+from . import safe_files, static, tasks
 from .results import Joined, Msg, Report, msg, said
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
@@ -77,6 +91,7 @@ NAME_COMMENT = re.compile(
 )
 NAME_DOCSTRING = re.compile(r"^\s*[rRuU]?(?:\"\"\"|''')\s*(?P<name>[\w\-]+\.py)\b")
 FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\s+[\w\s,]+$")
+INFO_PATH = re.compile(r"^\d+:\d+|[/\\]|^[\w\-]+\.\w{1,4}$")  # editor citation, path, bare file name
 FENCE_TITLE = re.compile(r"""(?:title|file(?:name)?)\s*=\s*["']?(?P<name>[^"'\s}]+)""", re.IGNORECASE)
 
 SERVER_WORD = r"(?:server|сервер\w*|serv)"
@@ -95,6 +110,7 @@ ROLE_LABEL = re.compile(
     re.IGNORECASE | re.UNICODE,
 )
 MAX_LABEL_WORDS = 8
+MAX_SECTION_WORDS = 12  # "Лабораторная работа 1. Задание 4: многопользовательский чат на TCP"
 SHELL_LINE = re.compile(r"^\s*(?:\$|>>>|\.\.\.|PS\s|[A-Za-z]:\\|(?:python3?|py|pip3?|cd|ls|dir|git|conda|source)\s)")
 PYTHON_LINE = re.compile(
     r"^\s*(?:import\s|from\s+[\w.]+\s+import\s|def\s|class\s|async\s|if\s|elif\s|else\s*:|while\s|for\s|try\s*:"
@@ -117,6 +133,10 @@ class Block:
     label_name: Optional[str] = None
     label_role: Optional[str] = None
     replaces: bool = False          # %%writefile without -a: the file starts again
+    section: str = ""               # the task section it sits in ("## Задание 4"), as written
+    section_key: str = ""           # its task: "Задание 4.1" and "Задание 4.2" are both task 4
+    outer: str = ""                 # the nearest heading above its label ("## Чат" over "### server.py")
+    other_task: bool = False        # left out because another section is the chat task
     # why it is not a program (None: it is one): a language or magic as written, or a sentence
     skipped: Optional[Union[str, Msg]] = None
 
@@ -171,6 +191,8 @@ class Extraction:
     parts: Dict[str, Part] = field(default_factory=dict)
     blocks: List[Block] = field(default_factory=list)   # every block seen, in order
     error: Optional[Msg] = None
+    task: Optional[Joined] = None                        # the section graded, when the document holds several
+    other_tasks: List[Joined] = field(default_factory=list)  # the sections left out as other tasks
 
     @property
     def programs(self) -> List[Block]:
@@ -178,7 +200,7 @@ class Extraction:
 
     @property
     def ignored(self) -> List[Block]:
-        return [b for b in self.blocks if b.skipped is not None]
+        return [b for b in self.blocks if b.skipped is not None and not b.other_task]
 
     def part(self, role: str) -> Optional[Part]:
         return next((p for p in self.parts.values() if p.role == role), None)
@@ -211,6 +233,10 @@ class Extraction:
         for name, part in self.parts.items():
             if part not in main:
                 out[name] = self.describe(name)
+        if self.task is not None:
+            out["task"] = msg("extract.task_taken", document=self.document.name, task=self.task)
+            out["other_tasks"] = msg("extract.other_tasks", document=self.document.name,
+                                     tasks=Joined(tuple(self.other_tasks), "; "))
         if self.ignored:
             blocks = Joined(tuple(Joined((b.where(), " (", b.skipped, ")"), "") for b in self.ignored[:8]))
             more = " …" if len(self.ignored) > 8 else ""
@@ -319,6 +345,10 @@ def annotate(report: Report, extraction: Extraction) -> Report:
     for key, value in notes.items():
         if key not in files and all(said(value, "en") != said(known, "en") for known in files.values()):
             files[key] = value
+    if extraction.task is not None and "server" in files:
+        # Every renderer shows the server's line: the task chosen and those left out are said there too.
+        files["server"] = Joined((files["server"], msg("extract.in_task", task=extraction.task,
+                                                       tasks=Joined(tuple(extraction.other_tasks), "; "))), "; ")
     report.files = files
     return report
 
@@ -340,6 +370,8 @@ def extract(path: Path) -> Extraction:
             return extraction
     else:
         extraction.blocks = markdown_blocks(text)
+    _drop_repeats(extraction.blocks)
+    choose_task(extraction)
     assign(extraction)
     return extraction
 
@@ -353,16 +385,34 @@ class _Context:
         self.headings: List[Tuple[int, str]] = []   # (level, text as written)
         self.label: Optional[str] = None              # a label line after the last heading
         self.label_fresh = False                      # set since the last block
+        self.section = ""                             # the task section we are in ("## Задание 4")
+        self.section_key = ""
+        self.regions = 0                              # stretches outside any task, counted
+        self.section_level = 0                        # a heading at this level or above ends it
 
     def heading(self, level: int, text: str) -> None:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
+        if tasks.section_number(_clean_label(text)) is not None:
+            self._open_section(text, level)
+        elif self.section and level <= self.section_level:
+            self._open_section("", 0)
         self.headings.append((level, text))
         self.label = None
         self.label_fresh = False
 
+    def _open_section(self, text: str, level: int) -> None:
+        self.section, self.section_level = text, level
+        number = tasks.section_number(_clean_label(text)) if text else None
+        if number is None:
+            self.regions += 1
+        self.section_key = f"task {number}" if number is not None else f"outside {self.regions}"
+
     def line(self, raw: str) -> None:
         cleaned = _clean_label(raw)
+        if cleaned and len(cleaned.split()) <= MAX_SECTION_WORDS and tasks.section_number(cleaned) is not None:
+            # "**Задание 4**", '=== "Task 4"', '!!! note "Часть 4"': a section inside the current heading.
+            self._open_section(raw.strip(), self.headings[-1][0] if self.headings else 0)
         if not cleaned or len(cleaned.split()) > MAX_LABEL_WORDS:
             return
         if _single_name(cleaned) or _role_of_label(cleaned) or raw.lstrip().startswith("==="):
@@ -376,6 +426,7 @@ class _Context:
         self.label_fresh = False
 
     def apply(self, block: Block) -> None:
+        block.section, block.section_key = self.section, self.section_key
         candidates = ([self.label] if self.label else []) + [text for _, text in reversed(self.headings)]
         for text in candidates:
             name = _single_name(_clean_label(text))
@@ -390,12 +441,15 @@ class _Context:
                 break
         if not block.label and candidates:
             block.label = candidates[0]
+        block.outer = next((text for _, text in reversed(self.headings) if text != block.label), "")
 
 
 def _clean_label(text: str) -> str:
     text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"^\s*(?:#{1,6}|={3}|[-*+>]|\d+[.)])\s+", "", text)
-    text = re.sub(r"[*_`\"'«»“”]", "", text)
+    text = re.sub(r"^\s*(?:#{1,6}|={3}|[!?]{3}\+?\s*[\w\-]+|[-*+>]|\d+[.)])\s+", "", text)
+    # Underscores only as emphasis (_x_, __x__): task4_server.py keeps its own.
+    text = re.sub(r"(?<!\w)_+|_+(?!\w)", "", text)
+    text = re.sub(r"[*`\"'«»“”]", "", text)
     text = re.sub(r"[\s:;.!,()\[\]{}—–-]+$", "", text)
     return text.strip()
 
@@ -427,9 +481,13 @@ def _safe_name(name: str) -> Optional[str]:
 
 def markdown_blocks(text: str) -> List[Block]:
     lines = text.splitlines()
-    blocks = _fenced_blocks(lines)
+    fenced: List[int] = []
+    blocks = _fenced_blocks(lines, fenced)
     if not any(b.skipped is None for b in blocks):
-        indented = _indented_blocks(lines)
+        # Never inside a fence: an indented line of shell output is no code block.
+        covered = set(fenced)
+        outside = ["" if index in covered else line for index, line in enumerate(lines)]
+        indented = _indented_blocks(outside)
         if any(b.skipped is None for b in indented):
             blocks = sorted(blocks + indented, key=lambda b: b.first_line)
         elif not blocks and _is_program(text) and lines:
@@ -437,7 +495,8 @@ def markdown_blocks(text: str) -> List[Block]:
     return blocks
 
 
-def _fenced_blocks(lines: List[str]) -> List[Block]:
+def _fenced_blocks(lines: List[str], fenced: Optional[List[int]] = None) -> List[Block]:
+    """The fenced blocks; ``fenced`` gets the index of every line a fence covers."""
     blocks: List[Block] = []
     context = _Context()
     i = 0
@@ -451,6 +510,8 @@ def _fenced_blocks(lines: List[str]) -> List[Block]:
             while end < len(lines) and not closing.match(lines[end]):
                 end += 1
             body = [_unindent(l, indent) for l in lines[i + 1:end]]
+            if fenced is not None:
+                fenced.extend(range(i, min(end + 1, len(lines))))
             block = _make_block(body, i + 2, opening.group("info").strip())
             if block is not None:
                 context.apply(block)
@@ -526,6 +587,8 @@ def _make_block(body: List[str], first_line: int, info: str) -> Optional[Block]:
         block.name = _safe_name(title.group("name")) if title.group("name").endswith(".py") else None
     elif info:
         block.name = _single_name(info)
+    if lang not in PYTHON_LANGS | SKIPPED_LANGS and (block.name or INFO_PATH.search(info)):
+        lang = ""  # "12:40:src/task4_server.py", "server.py", "src/chat/": a place, not a language
     _read_magic(block)
     if block.name is None:
         block.name = _name_inside(block.code)
@@ -713,7 +776,7 @@ def _definitions_only(code: str) -> bool:
 
 def code_role(code: str) -> Tuple[Optional[str], bool]:
     """(role, unmistakable) from what the code calls."""
-    facts = static.facts_of(code)
+    facts = _code_facts(code)
     if facts.calls & {"listen", "accept", "serve_forever"}:
         return "server", True
     if facts.calls & {"connect", "connect_ex", "create_connection"}:
@@ -787,7 +850,10 @@ def assign(extraction: Extraction) -> None:
             if taken is not None and any(code_role(b.code)[0] for b in taken.blocks) and extraction.part(other) is None:
                 role = other
         elif previous is not None and previous.blocks and previous.blocks[-1].label == block.label:
-            # Same heading, nothing new said: the previous program goes on.
+            # Same heading, nothing new said: the previous program goes on (a fragment, never a second program).
+            if _joins_two_programs(previous, block):
+                block.skipped = msg("extract.why.second_program")
+                continue
             if block.replaces:
                 previous.blocks = []
             previous.blocks.append(block)
@@ -802,6 +868,9 @@ def assign(extraction: Extraction) -> None:
                 block.skipped = msg("extract.why.other_part")
             continue
         part = part_for(role, given)
+        if not block.replaces and _joins_two_programs(part, block):
+            block.skipped = msg("extract.why.second_program")
+            continue
         if block.replaces:
             part.blocks = []
         part.blocks.append(block)
@@ -818,3 +887,132 @@ def assign(extraction: Extraction) -> None:
 
 def _before(a: Block, b: Block) -> bool:
     return (a.cell or 0, a.first_line) < (b.cell or 0, b.first_line)
+
+
+def _joins_two_programs(part: Part, block: Block) -> bool:
+    """Would ``block`` glue a second self-contained program onto one ``part`` already holds?"""
+    return self_contained(block.code) and any(self_contained(b.code) for b in part.blocks)
+
+
+OWN_SOCKET_CALLS = {"socket", "create_connection", "socketpair", "serve_forever"}
+
+
+@lru_cache(maxsize=256)
+def self_contained(code: str) -> bool:
+    """A whole program: it makes its own socket and runs (a loop, a main guard or a call at the top level)."""
+    return bool(_code_facts(code).calls & OWN_SOCKET_CALLS) and static.runs_on_its_own(code)
+
+
+@lru_cache(maxsize=256)
+def _code_facts(code: str) -> static.Facts:
+    """``static.facts_of``, once per block: choosing the task and assigning blocks both ask (read only)."""
+    return static.facts_of(code)
+
+
+# --- which section is the chat task ---------------------------------------------------------
+
+def _drop_repeats(blocks: List[Block]) -> None:
+    """The same code twice (tabs "Клиент 1" / "Клиент 2"): kept once."""
+    seen: Dict[str, Block] = {}
+    for block in blocks:
+        if block.skipped is not None:
+            continue
+        key = "\n".join(line.rstrip() for line in block.code.strip().splitlines())
+        if key in seen:
+            block.skipped = msg("extract.why.repeat", where=seen[key].where())
+        else:
+            seen[key] = block
+
+
+def _guess_role(block: Block) -> Optional[str]:
+    """The part a block most likely is, before ``assign`` decides."""
+    named = name_role(block.name or block.label_name or "")
+    role, unmistakable = code_role(block.code)
+    if named and not (unmistakable and block.name is None):
+        return named
+    return role if unmistakable else (block.label_role or role)
+
+
+@dataclass
+class _Candidate:
+    """One task's programs: a section of the document, or a run of blocks in one."""
+
+    blocks: List[Block]
+    roles: List[Optional[str]]
+
+    def describe(self) -> Joined:
+        first, last = self.blocks[0], self.blocks[-1]
+        label = first.section or first.outer or first.label
+        if first.cell is not None:
+            where = msg("extract.cells", cells=f"{first.cell}-{last.cell}")
+        else:
+            where = msg("extract.lines", first=first.first_line, last=last.last_line)
+        return Joined((f"'{label}' (", where, ")"), "") if label else Joined(("(", where, ")"), "")
+
+    def score(self) -> int:
+        names = {b.section for b in self.blocks} | {b.label for b in self.blocks} | {b.outer for b in self.blocks} \
+            | {n for b in self.blocks for n in (b.name, b.label_name) if n}
+        server = _facts([b for b, r in zip(self.blocks, self.roles) if r == "server"])
+        client = _facts([b for b, r in zip(self.blocks, self.roles) if r == "client"])
+        has = set(self.roles)
+        return (tasks.names_say(n for n in names if n) + tasks.chat_shape(server, client)
+                + 3 * ("server" in has) + ("client" in has))
+
+
+def _facts(blocks: List[Block]) -> static.Facts:
+    merged = static.Facts()
+    for block in blocks:
+        facts = _code_facts(block.code)
+        merged.calls |= facts.calls
+        merged.relays_to_many |= facts.relays_to_many
+        merged.uses_threading |= facts.uses_threading
+        merged.accepts_in_loop |= facts.accepts_in_loop
+    return merged
+
+
+def _candidates(blocks: List[Block]) -> List[_Candidate]:
+    """The programs grouped by task: by section when two or more sections hold a server, and
+    a new group wherever a complete program repeats a part the group already has."""
+    programs = [b for b in blocks if b.skipped is None and not (b.name and not b.name.endswith(".py"))]
+    roles = {id(b): _guess_role(b) for b in programs}
+    sections: Dict[str, List[Block]] = {}
+    for block in programs:
+        sections.setdefault(block.section_key, []).append(block)
+    with_server = [g for g in sections.values() if g[0].section and any(roles[id(b)] == "server" for b in g)]
+    groups = list(sections.values()) if len(with_server) >= 2 else [programs]
+    found: List[_Candidate] = []
+    for group in groups:
+        current: List[Block] = []
+        held: set = set()
+        for block in group:
+            role = roles[id(block)]
+            whole = self_contained(block.code)
+            if whole and role is not None and role in held and current:
+                found.append(_Candidate(current, [roles[id(b)] for b in current]))
+                current, held = [], set()
+            current.append(block)
+            if whole and role is not None:
+                held.add(role)
+        if current:
+            found.append(_Candidate(current, [roles[id(b)] for b in current]))
+    return found
+
+
+def choose_task(extraction: Extraction) -> None:
+    """A whole-lab report: grade the section that is most the chat task, and say which were left out.
+
+    Only groups with a server are tasks: a second client of the same task (another
+    nickname, a v2) is left to ``assign``, which never glues it onto the first."""
+    candidates = _candidates(extraction.blocks)
+    if sum("server" in c.roles for c in candidates) < 2:
+        return
+    scores = [c.score() for c in candidates]
+    best = scores.index(max(scores))  # the first of equals: the order the student wrote them in
+    chosen = candidates[best]
+    others = [c for c in candidates if c is not chosen
+              and ("server" in c.roles or c.blocks[0].section_key != chosen.blocks[0].section_key)]
+    for candidate in others:
+        for block in candidate.blocks:
+            block.skipped, block.other_task = msg("extract.why.another_task"), True
+    extraction.task = chosen.describe()
+    extraction.other_tasks = [c.describe() for c in others]

@@ -136,12 +136,14 @@ def buffers_stream(source: str) -> bool:
 
 
 def registry_never_shrinks(source: str) -> bool:
-    """A collection that users are added to and that a loop sends to, which
-    nothing ever removes from (no remove/pop/discard/del, never rebuilt)."""
+    """The users' collection, which nothing ever removes from (no remove/pop/discard/del,
+    never rebuilt).  A collection is the users' only if the code sends to its items or puts
+    what ``accept()`` returned in it: a history of messages replayed to newcomers also only
+    grows, and rightly so."""
     tree = _parse(source)
     if tree is None:
         return False
-    added, looped, shrunk = set(), set(), set()
+    added, shrunk = set(), set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name)):
@@ -152,22 +154,62 @@ def registry_never_shrinks(source: str) -> bool:
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    added.add(target.value.id)
+                    # users[:] = [...] rebuilds the list; users[conn] = name adds to it
+                    (shrunk if isinstance(target.slice, ast.Slice) else added).add(target.value.id)
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                     shrunk.add(target.value.id)
-        elif isinstance(node, ast.For):
-            for name in ast.walk(node.iter):
-                if isinstance(name, ast.Name):
-                    looped.add(name.id)
     # Rebuilt inside a function (``clients = [c for c in clients if c is not dead]``) counts as shrinking.
     for function in ast.walk(tree):
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for node in ast.walk(function):
                 if isinstance(node, ast.Assign):
                     shrunk |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return bool((added & looped) - shrunk)
+    looped = {n.id for node in ast.walk(tree) if isinstance(node, (ast.For, ast.comprehension))
+              for n in ast.walk(node.iter) if isinstance(n, ast.Name)}
+    return bool((added & (_sent_to(tree) | (_holds_accepted(tree) & looped))) - shrunk)
+
+
+def _sent_to(tree: ast.AST) -> set:
+    """Collections whose items a loop sends to: ``for c in clients: c.send(…)``, ``sendto(…, addr)``."""
+    found = set()
+    for loop in ast.walk(tree):
+        if not isinstance(loop, ast.For):
+            continue
+        targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        for call in ast.walk(loop):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                continue
+            receiver = {n.id for n in ast.walk(call.func.value) if isinstance(n, ast.Name)}
+            to = {n.id for arg in call.args[1:2] for n in ast.walk(arg) if isinstance(n, ast.Name)}
+            if (call.func.attr in SENDS and receiver & targets) or (call.func.attr == "sendto" and to & targets):
+                found |= {n.id for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
+    # A copy taken to send outside the lock (targets = list(clients)) stands for what it copies.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in found for t in node.targets):
+            found |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    return found
+
+
+def _holds_accepted(tree: ast.AST) -> set:
+    """Collections that get what ``accept()`` returned: ``conn, addr = s.accept(); clients.append(conn)``."""
+    accepted = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "attr", None) == "accept"):
+            accepted |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                and node.func.attr in ("append", "add", "insert", "setdefault")
+                and any(isinstance(n, ast.Name) and n.id in accepted for a in node.args for n in ast.walk(a))):
+            found.add(node.func.value.id)
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                and {n.id for n in ast.walk(t.slice) if isinstance(n, ast.Name)} & accepted for t in node.targets):
+            found |= {t.value.id for t in node.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    return found
 
 
 SIGNATURES: List[Signature] = [
@@ -175,12 +217,13 @@ SIGNATURES: List[Signature] = [
     Signature("ascii_decoding", ("unicode", "handshake", "broadcast"),
               lambda r, e: _raised(r, "UnicodeDecodeError", "UnicodeEncodeError", text="ascii")
               or decodes_ascii(e.server_source), "tcp/ascii_only"),
+    # A list changed while a loop walks it is the more precise story: told first.
+    Signature("list_changed_while_iterating", ("drop_survival", "many_clients"),
+              lambda r, e: removes_while_iterating(e.server_source), "tcp/list_changed_while_iterating"),
     # Before the reset signatures: a user never removed is what makes the dead socket stay.
     Signature("never_removes_users", ("drop_survival", "leave_notice"),
               lambda r, e: e.variant == "tcp-multi" and registry_never_shrinks(e.server_source),
               "tcp/never_removes_users"),
-    Signature("list_changed_while_iterating", ("drop_survival", "many_clients"),
-              lambda r, e: removes_while_iterating(e.server_source), "tcp/list_changed_while_iterating"),
     Signature("reset_not_handled", ("drop_survival",),
               lambda r, e: _raised(r, "ConnectionResetError", "BrokenPipeError", "OSError")
               or _message(r, "fail.drop.dead", "fail.drop.dead_later"), "tcp/crash_on_disconnect"),

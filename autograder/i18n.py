@@ -912,6 +912,19 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     # --- containment (issue 13) ---
     "error.packages.untrusted": {"en": "the package folder {folder} is not ours alone (another owner, or others may write in it); choose one with CHATLAB_PACKAGE_CACHE",
                                  "ru": "папка пакетов {folder} принадлежит не только нам (другой владелец или запись разрешена другим); укажите другую в CHATLAB_PACKAGE_CACHE"},
+    # --- intake (issue 12) ---
+    "extract.task_taken": {"en": "{document}: graded as the chat task: {task}",
+                           "ru": "{document}: проверялось как задание с чатом: {task}"},
+    "extract.other_tasks": {"en": "{document}: another task, not graded: {tasks}",
+                            "ru": "{document}: другое задание, не проверялось: {tasks}"},
+    "extract.why.another_task": {"en": "another task", "ru": "другое задание"},
+    "extract.in_task": {"en": "the chat task {task}; another task, not graded: {tasks}",
+                        "ru": "задание с чатом {task}; другое задание, не проверялось: {tasks}"},
+    "extract.why.repeat": {"en": "the same code as {where}", "ru": "тот же код, что и {where}"},
+    "extract.why.second_program": {"en": "a second complete program, not joined to the first",
+                                   "ru": "вторая законченная программа, к первой не присоединена"},
+    "error.main_guard_nested": {"en": "{file}, line {line}: `if __name__ == \"__main__\"` sits inside `{detail}`, so running the file only defines functions and nothing starts; move it to the top level (no indentation)",
+                                "ru": "{file}, строка {line}: `if __name__ == \"__main__\"` стоит внутри `{detail}`, поэтому запуск файла только определяет функции и ничего не запускает; вынесите его на верхний уровень (без отступа)"},
 }
 
 

@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 from . import safe_files
 
@@ -92,6 +92,57 @@ def problem_with(path: Path) -> Optional[SourceProblem]:
         return SourceProblem(key, path.name, error.lineno, detail)
     except ValueError as error:  # e.g. null bytes deeper in the file
         return SourceProblem("error.binary", path.name, None, str(error))
+    nested = nested_main_guard(source)
+    if nested:
+        # Not repaired for the student: the file as written starts nothing, and they should see where.
+        return SourceProblem("error.main_guard_nested", path.name, nested[1], nested[0])
+    return None
+
+
+def runs_on_its_own(source: str) -> bool:
+    """Running the file does something: a loop, a main guard or a call of its own code at the top level."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, (ast.While, ast.For)) or is_main_guard(node):
+            return True
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            root = node.value.func
+            while isinstance(root, (ast.Attribute, ast.Call)):
+                root = root.value if isinstance(root, ast.Attribute) else root.func
+            if getattr(root, "id", None) in defined:
+                return True
+    return False
+
+
+def is_main_guard(node: ast.AST) -> bool:
+    """``if __name__ == "__main__":``"""
+    if not isinstance(node, ast.If):
+        return False
+    names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+    texts = {n.value for n in ast.walk(node.test) if isinstance(n, ast.Constant)}
+    return "__name__" in names and "__main__" in texts
+
+
+def nested_main_guard(source: str) -> Optional[Tuple[str, int]]:
+    """(function, line) of a main guard indented into a function's body (a document
+    pasted one level too deep), when nothing at the file's top level runs."""
+    if not re.search(r"^[ \t]+if\s*\(?\s*__name__", source, re.MULTILINE):
+        return None  # no indented guard at all: the usual case, without parsing again
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    if runs_on_its_own(source):
+        return None  # something at the top level runs: the stray guard is not what stops it
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in function.body:
+                if is_main_guard(node):
+                    return function.name, node.lineno
     return None
 
 

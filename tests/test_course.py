@@ -208,3 +208,39 @@ def test_a_course_with_no_students_is_a_usage_error(tmp_path):
     (tmp_path / "students").mkdir()
     done = autograde(tmp_path / "students", "--course", "--lang", "en", timeout=50)
     assert done.returncode == 2 and "no student folders" in done.stdout
+
+
+# --- folder levels between a group and its people (issue 12) -----------------------------------
+
+def test_people_are_recognised_by_name_shaped_folders():
+    for name in ("Surname_Name", "Фамилия Имя", "SurnameName", "Ivanov_I_I", "Иванов И.И."):
+        assert course.name_shaped(name), name
+    for name in ("laboratory_works", "labs", "Lab1", "ИВТ-21", "chat4-server", "task4"):
+        assert not course.name_shaped(name), name
+
+
+@pytest.mark.timeout(60)
+def test_a_level_between_group_and_people_is_not_a_student(tmp_path):
+    s = tmp_path / "students"
+    chat(REFERENCE, s / "ИВТ-21" / "laboratory_works" / "Ivanov_Ivan" / "Lr1" / "task4")
+    chat(GOOD["nick_first"], s / "ИВТ-21" / "laboratory_works" / "Петрова Анна" / "ЛР1" / "Задание 4")
+    chat(GOOD["nick_prompt"], s / "ИВТ-22" / "labs" / "SidorovPetr" / "lab1" / "4task")
+    chat(GOOD["class_based"], s / "ИВТ-22" / "Kuznetsova_Olga" / "Lab1" / "task4")
+    got = {(g, n): st.status for (g, n, _), st in zip(course.find_students(s), course.survey(s))}
+    assert got == {("ИВТ-21", "Ivanov_Ivan"): "found", ("ИВТ-21", "Петрова Анна"): "found",
+                   ("ИВТ-22", "SidorovPetr"): "found", ("ИВТ-22", "Kuznetsova_Olga"): "found"}
+
+
+@pytest.mark.timeout(60)
+def test_server_and_client_in_folders_of_their_own_are_one_task(tmp_path):
+    task = tmp_path / "Ivanov_Ivan" / "Lr1" / "task4"
+    put(task, {"chat4-server/server.py": (REFERENCE / "server.py").read_text(encoding="utf-8"),
+               "chat4-client/client.py": (REFERENCE / "client.py").read_text(encoding="utf-8"),
+               "chat4-client-v2/client.py": (REFERENCE / "client.py").read_text(encoding="utf-8") + "# v2\n"})
+    found = course.candidates_in(tmp_path / "Ivanov_Ivan")
+    assert [c.path for c in found] == [task]
+
+
+def test_a_folder_named_for_both_parts_is_the_whole_program():
+    assert course._role_part("chat4-server") and course._role_part("chat4-client-v2") and course._role_part("src")
+    assert not course._role_part("client_server_chat") and not course._role_part("my_chat")

@@ -243,6 +243,95 @@ def test_a_folder_holding_only_a_report_is_graded_from_it(tmp_path):
     assert extract.find_document(folder) is None  # a folder with programs is graded as it is
 
 
+# --- whole-lab reports and the shapes around them (issue 12) ---------------------------------
+
+ECHO_SERVER = """\
+import socket
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("0.0.0.0", 7001))
+while True:
+    data, addr = sock.recvfrom(1024)
+    sock.sendto(data, addr)
+"""
+
+
+@pytest.mark.timeout(20)
+def test_two_complete_programs_under_one_label_are_never_glued(tmp_path):
+    # No task headings: the UDP echo comes first under "server.py", the chat's server later under the same label.
+    path = doc(tmp_path, "### server.py\n\n" + fenced(ECHO_SERVER) + "\n### server.py\n\n" + fenced(SERVER)
+               + "\n### client.py\n\n" + fenced(CLIENT))
+    found = extract.extract(path)
+    assert same_code(found.server.source(), SERVER) and same_code(found.client.source(), CLIENT)
+    assert "recvfrom" not in found.server.source()
+    assert "another task" in found.notes()["other_tasks"]
+
+
+@pytest.mark.timeout(20)
+def test_a_fragment_still_continues_the_program_before(tmp_path):
+    head, tail = SERVER.split("listener = ")
+    path = doc(tmp_path, "## Сервер\n\n" + fenced(head) + "\n" + fenced("listener = " + tail)
+               + "\n## Клиент\n\n" + fenced(CLIENT))
+    found = extract.extract(path)
+    assert len(found.server.blocks) == 2 and found.task is None
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("info", ["12:40:lab1/task4/task4_server.py", "lab1/task4/task4_server.py", "task4_server.py"])
+def test_a_fence_naming_a_path_is_judged_by_its_code(tmp_path, info):
+    path = doc(tmp_path, "## Решение\n\n" + fenced(SERVER, info) + "\n" + fenced(CLIENT, "1:20:lab1/task4/task4_client.py"))
+    found = extract.extract(path)
+    assert found.error is None and found.server.given_name == "task4_server.py"
+    assert found.client.given_name == "task4_client.py"
+
+
+@pytest.mark.timeout(20)
+def test_labels_keep_their_underscores(tmp_path):
+    path = doc(tmp_path, "**task4_server.py**\n\n" + fenced(SERVER) + "\n__task4_client.py__\n\n" + fenced(CLIENT))
+    found = extract.extract(path)
+    assert found.server.given_name == "task4_server.py" and found.client.given_name == "task4_client.py"
+
+
+@pytest.mark.timeout(20)
+def test_the_indented_fallback_never_looks_inside_fences(tmp_path):
+    indented = "\n".join("    " + line if line else "" for line in SERVER.splitlines())
+    text = "# Отчёт\n\nВывод:\n\n```text\n\n" + indented + "\n```\n"
+    found = extract.extract(doc(tmp_path, text))
+    assert found.server is None and found.error is not None
+    assert extract.extract(doc(tmp_path, "# Отчёт\n\n" + indented + "\n", "plain.md")).server is not None
+
+
+@pytest.mark.timeout(20)
+def test_identical_blocks_are_kept_once(tmp_path):
+    path = doc(tmp_path, '=== "Сервер"\n\n' + fenced(SERVER) + '\n=== "Клиент 1"\n\n' + fenced(CLIENT)
+               + '\n=== "Клиент 2"\n\n' + fenced(CLIENT))
+    found = extract.extract(path)
+    assert len(found.client.blocks) == 1 and found.task is None
+    assert "the same code as lines" in found.notes()["ignored"]
+
+
+@pytest.mark.timeout(20)
+def test_one_section_with_a_task_number_is_no_choice(tmp_path):
+    # "Часть 1: сервер", "Часть 2: клиент": numbered parts of one program, not two tasks.
+    path = doc(tmp_path, "## Часть 1: сервер\n\n" + fenced(SERVER) + "\n## Часть 2: клиент\n\n" + fenced(CLIENT))
+    found = extract.extract(path)
+    assert found.task is None and found.server is not None and found.client is not None
+
+
+@pytest.mark.timeout(20)
+def test_a_nested_main_guard_is_left_as_written_and_located(tmp_path):
+    nested = SERVER.replace("listener = socket.socket()", "def main():\n    listener = socket.socket()")
+    nested = nested.replace("\nlistener.", "\n    listener.").replace("\nwhile True:\n    conn", "\n    while True:\n        conn")
+    nested = nested.replace("\n    users.append", "\n        users.append").replace("\n    threading.", "\n        threading.")
+    nested += "\n    if __name__ == '__main__':\n        main()\n"
+    path = doc(tmp_path, "## Сервер\n\n" + fenced(nested) + "\n## Клиент\n\n" + fenced(CLIENT))
+    found = extract.extract(path)
+    assert "    if __name__ == '__main__':" in found.server.source()  # not repaired
+    from autograder import static
+    function, line = static.nested_main_guard(found.server.source())
+    assert function == "main" and lines_of(path, line, line).strip() == "if __name__ == '__main__':"
+
+
 @pytest.mark.timeout(20)
 def test_catalogue_has_the_sentences_in_both_languages():
     for key in ("extract.no_code", "extract.no_server", "extract.unreadable", "similar.pair", "similar.none"):
@@ -425,3 +514,13 @@ def test_grade_cleans_up_its_temp_folder(tmp_path, monkeypatch):
     assert report.error is not None and report.error.key == "extract.no_code" and report.score == 0
     assert made and not made[0].exists()
     assert Path(tempfile.gettempdir()) in made[0].parents
+
+
+@pytest.mark.timeout(20)
+def test_a_second_client_is_no_other_task_and_is_not_glued(tmp_path):
+    other = CLIENT.replace("show()", "show_v2()").replace("def show", "def show_v2")
+    path = doc(tmp_path, "### server.py\n\n" + fenced(SERVER) + "\n### client.py\n\n" + fenced(CLIENT)
+               + "\n### client.py (второй вариант)\n\n" + fenced(other))
+    found = extract.extract(path)
+    assert found.task is None and same_code(found.client.source(), CLIENT)
+    assert "a second complete program, not joined to the first" in found.notes()["ignored"]

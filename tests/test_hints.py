@@ -101,3 +101,27 @@ def test_the_new_mistakes_are_named_under_their_checks():
     hints.apply([lost], hints.Evidence(server_source=(FIXTURES / "tcp/never_removes_users/server.py")
                                        .read_text(encoding="utf-8")))
     assert lost.signature == "never_removes_users"
+
+
+def test_a_history_that_only_grows_is_not_the_users_list():
+    history = ("clients = []\nhistory = []\ndef on_join(conn):\n    for old in history:\n        conn.send(old)\n"
+               "    clients.append(conn)\ndef say(m):\n    history.append(m)\n    for c in clients:\n        c.send(m)\n"
+               "def on_leave(conn):\n    clients.remove(conn)\n")
+    assert not hints.registry_never_shrinks(history)
+    accepted = ("conns = []\nwhile True:\n    conn, addr = s.accept()\n    conns.append(conn)\n"
+                "    for c in list(conns):\n        pass\n")
+    assert hints.registry_never_shrinks(accepted)
+    copied = ("users = []\ndef join(c):\n    users.append(c)\ndef say(m):\n    targets = list(users)\n"
+              "    for t in targets:\n        t.sendall(m)\n")
+    assert hints.registry_never_shrinks(copied)
+    rebuilt = copied + "def leave(c):\n    users[:] = [u for u in users if u is not c]\n"
+    assert not hints.registry_never_shrinks(rebuilt)
+
+
+def test_the_list_changed_while_iterating_is_not_hidden_by_a_growing_history():
+    source = ("members = []\nbacklog = []\ndef deliver(data):\n    backlog.append(data)\n    for m in members:\n"
+              "        try:\n            m.sendall(data)\n        except OSError:\n            members.remove(m)\n"
+              "def join(conn):\n    for old in backlog:\n        conn.sendall(old)\n    members.append(conn)\n")
+    result = CheckResult(id="drop_survival", status="failed", message=msg("fail.drop.dead"))
+    hints.apply([result], hints.Evidence(server_source=source))
+    assert result.signature == "list_changed_while_iterating"
