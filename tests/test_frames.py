@@ -72,3 +72,26 @@ def test_json_escapes_read_as_text_at_every_split():
         stream.feed(data[cut:])
         stream.close()
         assert stream.text == whole, cut
+
+
+def _padded(payload: bytes, spec: str) -> bytes:
+    return format(len(payload), spec).encode("ascii") + payload
+
+
+# The fixed-width header tutorial: a length padded to 10 or 64 characters, then
+# time, name and text joined by NUL; the nickname frame comes first.
+@pytest.mark.parametrize("spec, header", [("<10", "decimal:10"), ("<64", "decimal:64"), (">10", "decimal>:10"),
+                                          ("010", "decimal0:10"), (">64", "decimal>:64")])
+def test_fixed_width_headers_are_followed_past_the_first_frame(spec, header):
+    sent = _padded(b"alice", spec) + _padded(b"14:07\x00alice\x00hello-17", spec)
+    shape = learn(sent, "hello-17", "alice")
+    assert shape.header == header
+    assert shape.render("hello-17", "alice") == sent[len(_padded(b"alice", spec)):]
+    frame = shape.render("Привет", "bob")
+    width = int(header.split(":")[1])
+    assert int(frame[:width]) == len(frame) - width
+    assert frame[width:].split(b"\x00") == [b"14:07", b"bob", "Привет".encode()]  # the name field is bob's
+
+
+def test_a_number_glued_to_the_text_is_no_header():
+    assert learn(b"5alice", "alice").header is None
