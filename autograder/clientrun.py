@@ -156,6 +156,11 @@ class ClientRun:
         if shape is not None:
             self.frames[what] = shape
             self.learned[f"frame_{what}"] = shape.describe()
+        join, message = self.frames.get("join"), self.frames.get("message")
+        if what == "message" and join is not None and message is not None and not message.plain \
+                and join.describe() == message.describe():
+            # The nickname we typed went out as a chat line: the chat has no nickname step.
+            self.grading.profile.nickname_step = False
 
     def _chat_line(self, name: str, text: str) -> bytes:
         """A chat message as the grader says it to the client: in the frame the client

@@ -100,8 +100,30 @@ def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
         if name and name != value:
             for encoded_name in {name.encode("utf-8"), json.dumps(name)[1:-1].encode("ascii")}:
                 before, after = before.replace(encoded_name, NAME_MARK), after.replace(encoded_name, NAME_MARK)
+        if name and NAME_MARK not in before + after:
+            before = _literal_name_as_slot(before)
         return FrameShape(before=before, after=after, header=header, json_string=inside_json)
     return None
+
+
+# ``anna : ``, ``[anna] ``, ``<anna> ``: a name the client puts before every line.
+_NAME_PREFIX = re.compile(r"^([\[<(]?)([^\W\d_][\w.#-]{0,30}?)([\]>)]?\s*[:>|»-]*\s*)$")
+COMMAND_WORDS = {"msg", "message", "say", "text", "send", "chat", "cmd", "data", "post", "all", "broadcast"}
+
+
+def _literal_name_as_slot(before: bytes) -> bytes:
+    """A client that writes a hard-coded name before the text (``'anna : ' +
+    input()``): the name becomes the slot each scripted user fills with their own.
+    Commands (``MSG:``, ``SAY ``) are words in capitals or the usual verbs."""
+    try:
+        text = before.decode("utf-8")
+    except UnicodeDecodeError:
+        return before
+    found = _NAME_PREFIX.match(text)
+    if found is None or not found.group(3).strip(" ") or found.group(2).isupper() \
+            or found.group(2).casefold() in COMMAND_WORDS:
+        return before
+    return (found.group(1) + "\0" + found.group(3)).encode("utf-8").replace(b"\0", NAME_MARK)
 
 
 def _frame_start(sent: bytes, at: int):

@@ -95,3 +95,17 @@ def test_fixed_width_headers_are_followed_past_the_first_frame(spec, header):
 
 def test_a_number_glued_to_the_text_is_no_header():
     assert learn(b"5alice", "alice").header is None
+
+
+@pytest.mark.parametrize("sent, bob", [(b"anna : hello-17\n", b"bob : hi\n"), (b"[anna] hello-17\n", b"[bob] hi\n"),
+                                       (b"Anna> hello-17\n", b"bob> hi\n")])
+def test_a_name_the_client_hard_codes_becomes_the_users_own(sent, bob):
+    assert learn(sent, "hello-17", "alice").render("hi", "bob") == bob
+    # The nickname typed into such a client is sent as a chat line, under the same name.
+    joined = sent.replace(b"hello-17", b"alice")
+    assert learn(joined, "alice", "alice").render("bob", "bob") == bob.replace(b"hi", b"bob")
+
+
+@pytest.mark.parametrize("sent", [b"MSG:hello-17\n", b"msg: hello-17\n", b"SAY hello-17\n", b"14:07 anna: hello-17\n"])
+def test_commands_are_no_names(sent):
+    assert learn(sent, "hello-17", "alice").render("hi", "bob") == sent.replace(b"hello-17", b"hi")
