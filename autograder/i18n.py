@@ -909,6 +909,13 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "nb.fail.autograde_crashed": {"en": "autograde stopped without a report (its output is below)",
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
+    # --- wire (issue 12) ---
+    "manual.client_needs_package": {
+        "en": "needs a person to look: the server speaks a protocol of its own and the client needs {package}, which this environment lacks; to grade it automatically: autograde --allow-packages {package}",
+        "ru": "нужно посмотреть человеку: у сервера свой протокол, а клиенту нужен пакет {package}, которого здесь нет; для автоматической проверки: autograde --allow-packages {package}"},
+    "manual.client_package": {
+        "en": "needs a person to look: the client needs {package}, which this environment lacks; to grade it automatically: autograde --allow-packages {package}",
+        "ru": "нужно посмотреть человеку: клиенту нужен пакет {package}, которого здесь нет; для автоматической проверки: autograde --allow-packages {package}"},
 }
 
 
