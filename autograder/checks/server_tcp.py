@@ -192,16 +192,16 @@ def _notices_beyond_relay(room, alice, bob, profile):
         said[sender.name] = body = room.token("relay")
         sender.say(body)
         room.wait_until(lambda: receiver.find(body) is not None, LEARN_WAIT)
-    prefix = alice.prefix_before(said["bob"])
+    prefix = alice.prefix_before(said[bob.name])
     if prefix is None:
         return seen
     room.learn_shown_names(said, [alice, bob])
-    before_words = alice.text[start:alice.find(said["bob"]).start]
+    before_words = alice.text[start:alice.find(said[bob.name]).start]
     lines = [line for line in before_words.split("\n") if line.strip()]
     relayed = (prefix, bob.introduced_with)
     if any(relayed_words(line, *relayed) for line in lines):
         profile.nickname_step = False
-    return alice.notices_of(bob, start, relayed=relayed, before=said["bob"])
+    return alice.notices_of(bob, start, relayed=relayed, before=said[bob.name])
 
 
 @check("leave_notice", depends=["handshake"])
