@@ -232,14 +232,15 @@ class Room:
             self.profile.names = "shown by the server"
         return names
 
-    def relay_prefix(self, sender: "ScriptedUser", receiver: "ScriptedUser", timeout: float) -> Optional[str]:
-        """What the server puts before ``sender``'s words when ``receiver`` gets
-        them (``Гость 2: ``), learnt by sending one message; None if it never came."""
-        body = self.token(sender.name)
-        sender.say(body)
-        if not self.wait_until(lambda: receiver.find(body) is not None, timeout):
-            return None
-        return receiver.prefix_before(body)
+    def exchange(self, first: "ScriptedUser", second: "ScriptedUser", timeout: float) -> Dict[str, str]:
+        """``first`` says a word that ``second`` should get, then the other way round:
+        what each said, by name, for learning how the server relays and names."""
+        said = {}
+        for sender, receiver in ((first, second), (second, first)):
+            said[sender.name] = body = self.token("relay")
+            sender.say(body)
+            self.wait_until(lambda: receiver.find(body) is not None, timeout)
+        return said
 
 
 class ScriptedUser:

@@ -187,11 +187,7 @@ def _notices_beyond_relay(room, alice, bob, profile):
     without his own introduction relayed as chat, once the names the server
     shows are known. If the server relays nothing, what was seen stands."""
     start, seen = alice.cursor, alice.notices_of(bob)
-    said = {}
-    for sender, receiver in ((bob, alice), (alice, bob)):
-        said[sender.name] = body = room.token("relay")
-        sender.say(body)
-        room.wait_until(lambda: receiver.find(body) is not None, LEARN_WAIT)
+    said = room.exchange(bob, alice, LEARN_WAIT)
     prefix = alice.prefix_before(said[bob.name])
     if prefix is None:
         return seen
@@ -215,11 +211,7 @@ def check_leave_is_announced(room):
     # The server may name users its own way (Гость 2): learn how it shows a newcomer, then see them go.
     (carol,) = room.join("carol")
     room.settle()
-    said = {}
-    for sender, receiver in ((carol, alice), (alice, carol)):
-        said[sender.name] = body = room.token("relay")
-        sender.say(body)
-        room.wait_until(lambda: receiver.find(body) is not None, LEARN_WAIT)
+    said = room.exchange(carol, alice, LEARN_WAIT)
     room.learn_shown_names(said, [alice, carol])
     if carol.shown_as is not None:
         room.settle()
