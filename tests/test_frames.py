@@ -109,3 +109,16 @@ def test_a_name_the_client_hard_codes_becomes_the_users_own(sent, bob):
 @pytest.mark.parametrize("sent", [b"MSG:hello-17\n", b"msg: hello-17\n", b"SAY hello-17\n", b"14:07 anna: hello-17\n"])
 def test_commands_are_no_names(sent):
     assert learn(sent, "hello-17", "alice").render("hi", "bob") == sent.replace(b"hello-17", b"hi")
+
+
+def test_the_fake_server_speaks_the_clients_own_framing_back():
+    from types import SimpleNamespace
+
+    from autograder.clientrun import ClientRun
+
+    header = _padded(b"14:07\x00alice\x00hello-17", "<64")
+    run = SimpleNamespace(frames={"message": learn(header, "hello-17", "alice")})
+    frame = ClientRun._chat_line(run, "bob", "hi")
+    assert int(frame[:64]) == len(frame) - 64 and frame[64:] == b"14:07\x00bob\x00hi"
+    plain = SimpleNamespace(frames={"message": learn(b"hello-17\n", "hello-17", "alice")})
+    assert ClientRun._chat_line(plain, "bob", "hi") == b"bob: hi\n"

@@ -82,3 +82,11 @@ def test_a_package_the_client_lacks_is_named_with_the_fix(graded):
         pytest.skip("only package_json's client needs a package")
     manual = [check for check in report["checks"] if check["status"] == "manual"]
     assert manual and all("--allow-packages blessed" in str(check["message"]) for check in manual), output
+
+
+@pytest.mark.parametrize("greeting, own", [(b'{"type": "welcome"}\n', True), (b"NICK\n", False), (b"[1, 2]\n", False),
+                                           (None, False), (b'{"broken": \n', False)])
+def test_a_json_object_greeting_is_evidence_of_an_own_protocol(greeting, own):
+    from autograder.drivers import _json_object
+
+    assert _json_object(greeting) is own
