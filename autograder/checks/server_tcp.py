@@ -195,9 +195,19 @@ def _notices_beyond_relay(room, alice, bob, profile):
     before_words = alice.text[start:alice.find(said[bob.name]).start]
     lines = [line for line in before_words.split("\n") if line.strip()]
     relayed = (prefix, bob.introduced_with)
-    if any(relayed_words(line, *relayed) for line in lines):
-        profile.nickname_step = False
+    if not _announces(bob):
+        if any(relayed_words(line, *relayed) for line in lines):
+            profile.nickname_step = False
+    else:
+        relayed = None  # the client's own "bob joined" datagram, passed on: others are told
     return alice.notices_of(bob, start, relayed=relayed, before=said[bob.name])
+
+
+def _announces(user) -> bool:
+    """The words a user introduced themselves with say more than a name or a
+    command (a UDP client that registers with "bob вошёл в чат"): relayed, they tell the others."""
+    words = user.introduced_with.strip()
+    return " " in words and not words.startswith(("/", "!")) and words.casefold() != user.name.casefold()
 
 
 @check("leave_notice", depends=["handshake"])
