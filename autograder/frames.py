@@ -108,7 +108,9 @@ def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
 
 # ``anna : ``, ``[anna] ``, ``<anna> ``: a name the client puts before every line.
 _NAME_PREFIX = re.compile(r"^([\[<(]?)([^\W\d_][\w.#-]{0,30}?)([\]>)]?\s*[:>|»-]*\s*)$")
-COMMAND_WORDS = {"msg", "message", "say", "text", "send", "chat", "cmd", "data", "post", "all", "broadcast"}
+COMMAND_WORDS = {"msg", "message", "say", "text", "send", "chat", "cmd", "data", "post", "all", "broadcast", "nick",
+                 "nickname", "name", "join", "login", "user", "username", "register", "reg", "hello", "auth",
+                 "connect", "leave", "quit", "exit"}
 
 
 def _literal_name_as_slot(before: bytes) -> bytes:

@@ -106,7 +106,8 @@ def test_a_name_the_client_hard_codes_becomes_the_users_own(sent, bob):
     assert learn(joined, "alice", "alice").render("bob", "bob") == bob.replace(b"hi", b"bob")
 
 
-@pytest.mark.parametrize("sent", [b"MSG:hello-17\n", b"msg: hello-17\n", b"SAY hello-17\n", b"14:07 anna: hello-17\n"])
+@pytest.mark.parametrize("sent", [b"MSG:hello-17\n", b"msg: hello-17\n", b"SAY hello-17\n", b"14:07 anna: hello-17\n",
+                                  b"nick: hello-17\n", b"join:hello-17\n"])
 def test_commands_are_no_names(sent):
     assert learn(sent, "hello-17", "alice").render("hi", "bob") == sent.replace(b"hello-17", b"hi")
 
