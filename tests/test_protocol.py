@@ -128,3 +128,18 @@ def test_a_nickname_relayed_as_chat_is_told_from_a_notice():
     assert relayed_words("Гость 2: bob", "Гость 2: ", "bob")
     assert not relayed_words("Гость 2 присоединился: bob", "Гость 2: ", "bob")
     assert not relayed_words("bob joined the chat", "bob: ", "bob")
+
+
+def test_notices_name_a_user_any_way_the_server_knows_them():
+    from autograder.clients import Profile, Room, ScriptedUser
+
+    room = Room(("127.0.0.1", 9), Profile())
+    alice, bob = ScriptedUser("alice", room), ScriptedUser("bob", room)
+    bob.local_address = ("127.0.0.1", 51908)
+    alice.stream.feed("Гость 2: bob\n*** 127.0.0.1:51908 connected\nГость 2: relay-1\n".encode())
+    relayed = ("Гость 2: ", "bob")
+    assert alice.notices_of(bob, relayed=relayed, before="relay-1") == ["*** 127.0.0.1:51908 connected"]
+    bob.shown_as = "Гость 2"
+    assert alice.notices_of(bob, relayed=relayed, before="relay-1") == ["*** 127.0.0.1:51908 connected"]
+    alice.stream.feed("Гость 2 присоединился\n".encode())
+    assert "Гость 2 присоединился" in alice.notices_of(bob, relayed=relayed)
