@@ -136,7 +136,7 @@ class ClientRun:
         # lock-step client gets back to its keyboard. With one, it answers in its own words:
         # a line made up in ours would be garbage to a client that parses JSON or fields.
         if not self._real_users():
-            self.server.peers[-1].send(f"{NICKNAME}: {token}\n".encode())
+            self.server.peers[-1].send(self._chat_line(NICKNAME, token))
 
     def _chunks_sent(self) -> int:
         peer = self._talking_peer()
@@ -156,6 +156,19 @@ class ClientRun:
         if shape is not None:
             self.frames[what] = shape
             self.learned[f"frame_{what}"] = shape.describe()
+        join, message = self.frames.get("join"), self.frames.get("message")
+        if what == "message" and join is not None and message is not None and not message.plain \
+                and join.describe() == message.describe():
+            # The nickname we typed went out as a chat line: the chat has no nickname step.
+            self.grading.profile.nickname_step = False
+
+    def _chat_line(self, name: str, text: str) -> bytes:
+        """A chat message as the grader says it to the client: in the frame the client
+        itself was seen to use (a length header, NUL-separated fields), else a text line."""
+        shape = self.frames.get("message")
+        if shape is not None and not shape.plain:
+            return shape.render(text, name)
+        return f"{name}: {text}\n".encode()
 
     def _real_users(self) -> bool:
         """Others speak through the student's own server (a chat for many is running behind us)."""
@@ -197,7 +210,7 @@ class ClientRun:
         if bob is None or not self.client.wait_screen(token, RELAYED_WAIT, start):
             # No server behind us, or it did not pass bob's words on (its own bug, graded by the
             # server checks): the grader says them itself, so the client is judged on its own.
-            self.server.peers[-1].send(f"bob: {token}\n".encode())
+            self.server.peers[-1].send(self._chat_line("bob", token))
         if not self.client.wait_screen(token, STEP_DEADLINE, start):
             raise self._why_not_running() or CheckFailed(
                 msg("fail.client.no_receive", seconds=STEP_DEADLINE), expected=f"bob: {token}",

@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Union
 
-from .protocol import TextStream, count_occurrences, find_message, has_name, mentions, visible_bytes
+from .protocol import (NAME_WINDOW, TextStream, count_occurrences, find_message, has_name, relayed_words,
+                       shown_names, visible_bytes)
 from .results import CheckFailed, Msg, msg
 from .waiting import wait_until
 
@@ -72,6 +73,8 @@ class Profile:
     # set only while the checks are driven by "learned wire" users.
     wire_join: Optional[object] = None
     wire_message: Optional[object] = None
+    names: Optional[str] = None  # "shown by the server": it names users itself (Гость 1, ip:port)
+    nickname_step: Optional[bool] = None  # False: the nickname we gave was relayed as a chat line
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
@@ -209,6 +212,36 @@ class Room:
     def bytes_received(self) -> int:
         return sum(u.stream.byte_count for u in self.users.values())
 
+    # -- names as the server shows them -------------------------------------------
+    def learn_shown_names(self, said: Dict[str, str], users: List["ScriptedUser"]) -> Dict[str, str]:
+        """Each sender's name as the server shows it, from what precedes their
+        words (``said``: text by sender) at the others; {} if the server names nobody.
+        The learnt names count as the users' names from then on."""
+        prefixes: Dict[str, List[str]] = {}
+        for sender in users:
+            body = said.get(sender.name)
+            for receiver in users:
+                prefix = receiver.prefix_before(body) if body and receiver is not sender else None
+                if prefix is not None:
+                    prefixes.setdefault(sender.name, []).append(prefix)
+        names = shown_names(prefixes)
+        for user in users:
+            if user.name in names and not has_name(names[user.name], user.name):
+                user.shown_as = names[user.name]
+        if names and not any(has_name(names[u.name], u.name) for u in users if u.name in names):
+            self.profile.names = "shown by the server"
+        return names
+
+    def exchange(self, first: "ScriptedUser", second: "ScriptedUser", timeout: float) -> Dict[str, str]:
+        """``first`` says a word that ``second`` should get, then the other way round:
+        what each said, by name, for learning how the server relays and names."""
+        said = {}
+        for sender, receiver in ((first, second), (second, first)):
+            said[sender.name] = body = self.token("relay")
+            sender.say(body)
+            self.wait_until(lambda: receiver.find(body) is not None, timeout)
+        return said
+
 
 class ScriptedUser:
     """One person in the chat, as a program."""
@@ -230,6 +263,9 @@ class ScriptedUser:
         self.connect_timeout = CONNECT_TIMEOUT
         self._may_read = threading.Event()  # cleared: a user who stopped reading (stop_reading)
         self._may_read.set()
+        self.shown_as: Optional[str] = None  # the name the server shows for us, if not ours
+        self.introduced_with = name  # the words we introduced ourselves with (relayed, they are no notice)
+        self.local_address: Optional[tuple] = None
 
     # -- connection -----------------------------------------------------------
     def connect(self, receive_buffer: Optional[int] = None) -> "ScriptedUser":
@@ -249,6 +285,7 @@ class ScriptedUser:
                               hint=msg("hint.connect")) from error
         sock.settimeout(None)
         self.sock = sock
+        self.local_address = sock.getsockname()[:2]
         self.room.transcript.add(self.name, "note", msg("note.connected"))
         self._reader = threading.Thread(target=self._read, name=f"reader-{self.name}", daemon=True)
         self._reader.start()
@@ -395,16 +432,46 @@ class ScriptedUser:
     def wait_for_text(self, body: str, timeout: float) -> bool:
         return self.room.wait_until(lambda: body in self.stream.text[self.cursor :], timeout)
 
-    def wait_for_mention(self, name: str, timeout: float) -> bool:
-        return self.room.wait_until(lambda: mentions(self.stream.text, name, self.cursor), timeout)
+    def wait_for_mention(self, user: Union[str, "ScriptedUser"], timeout: float) -> bool:
+        return self.wait_for_notice(user, timeout)
 
-    def wait_for_notice(self, name: str, timeout: float, exclude: Optional[str] = None) -> bool:
-        """A line mentioning ``name`` that is not just ``exclude`` relayed back
-        (a UDP server that does not know our leave command relays it as chat)."""
-        def seen() -> bool:
-            lines = self.stream.text[self.cursor:].split("\n")
-            return any(has_name(line, name) and not (exclude and exclude in line) for line in lines)
-        return self.room.wait_until(seen, timeout)
+    def wait_for_notice(self, user: Union[str, "ScriptedUser"], timeout: float, exclude: Optional[str] = None) -> bool:
+        """A line naming ``user`` (any way the server knows them) that is not just
+        ``exclude`` relayed back (a UDP server that does not know our leave
+        command relays it as chat)."""
+        return self.room.wait_until(lambda: bool(self.notices_of(user, exclude=exclude)), timeout)
+
+    def notices_of(self, user: Union[str, "ScriptedUser"], start: Optional[int] = None,
+                   exclude: Optional[str] = None, relayed: Optional[tuple] = None,
+                   before: Optional[str] = None) -> List[str]:
+        """The lines since ``start`` (default: the cursor), up to the text ``before``
+        if given, that name ``user``; without those holding ``exclude``, and without
+        ``relayed`` = (prefix, words): the user's own words passed on as a chat line."""
+        names = user.known_as() if isinstance(user, ScriptedUser) else [user]
+        text = self.stream.text[self.cursor if start is None else start:]
+        if before and before in text:  # the line that holds ``before`` and all after it are not looked at
+            text = text[:text.rfind("\n", 0, text.index(before)) + 1]
+        lines = text.split("\n")
+        return [line for line in lines if any(has_name(line, name) for name in names)
+                and not (exclude and exclude in line)
+                and not (relayed and relayed_words(line, *relayed))]
+
+    def known_as(self) -> List[str]:
+        """Every way a server may name us: our nickname, the name it shows for us,
+        our address (servers that name users ``127.0.0.1:51908``)."""
+        names = [self.name] + ([self.shown_as] if self.shown_as else [])
+        if self.local_address:
+            host, port = self.local_address
+            names += [f"{host}:{port}", f"('{host}', {port})"]
+        return names
+
+    def prefix_before(self, body: str) -> Optional[str]:
+        """What stands before ``body`` on its line (at most ``NAME_WINDOW`` characters)."""
+        found = self.find(body)
+        if found is None:
+            return None
+        line_start = self.stream.text.rfind("\n", 0, found.start) + 1
+        return self.stream.text[max(line_start, found.start - NAME_WINDOW, self.cursor):found.start]
 
     def find(self, body: str, sender: Optional[str] = None):
         return find_message(self.stream.text, body, sender, self.cursor)
@@ -473,6 +540,7 @@ class UdpUser(ScriptedUser):
         sock.bind(("127.0.0.1", 0))
         sock.connect(self.room.address)  # only the server's datagrams reach us
         self.sock = sock
+        self.local_address = sock.getsockname()[:2]
         self._reader = threading.Thread(target=self._read, name=f"reader-{self.name}", daemon=True)
         self._reader.start()
         return self
@@ -505,7 +573,8 @@ class UdpUser(ScriptedUser):
     def introduce(self) -> "UdpUser":
         form = self.room.profile.udp_join or "/join {name}"
         before = self.room.bytes_received()
-        self.send_raw(form.replace("{name}", self.name).encode("utf-8"))
+        self.introduced_with = form.replace("{name}", self.name)
+        self.send_raw(self.introduced_with.encode("utf-8"))
         self.room.wait_until(lambda: self.room.bytes_received() > before, REACTION_WAIT)
         self.joined = True
         return self

@@ -19,6 +19,9 @@ check is ``manual``: counted apart from failures, and flagged for a person.
 """
 from __future__ import annotations
 
+import json
+import re
+import sys
 from typing import Callable, Dict, List, Optional
 
 from . import static
@@ -107,16 +110,46 @@ def _why_no_puppets(context, session, toolkit: Optional[str]) -> Optional[str]:
     if toolkit:
         return "gui"
     if session is None or session.outcomes.get("connects") is not None:
-        return "client_broken"
+        return "client_needs_package" if missing_package(context) else "client_broken"
     return None
 
 
+_NO_MODULE = re.compile(r"No module named '([^'.]+)")
+
+
+def missing_package(context) -> Optional[str]:
+    """The package the student's client needs and this environment lacks (not a
+    module of the submission's own, not the standard library), if that stopped it."""
+    session = context.client_session()
+    child = getattr(getattr(session, "client", None), "child", None)
+    crash = child.first("exception") if child is not None else None
+    if not crash or crash["type"] not in ("ModuleNotFoundError", "ImportError"):
+        return None
+    found = _NO_MODULE.search(crash.get("message") or "")
+    if found is None or found.group(1) in sys.stdlib_module_names:
+        return None
+    name = found.group(1)
+    folder = context.client_file.parent
+    if (folder / f"{name}.py").exists() or (folder / name).is_dir():
+        return None  # the student's own module, missing from the hand-in: their mistake
+    return name
+
+
 def _own_protocol(context, session) -> bool:
-    """The client frames its words its own way, or the server imports what such framing takes."""
+    """The client frames its words its own way, the server (or a local package it
+    imports) imports what such framing takes, or it greets with a JSON object."""
     if session is not None and session.own_protocol:
         return True
-    imports = {name.split(".")[0] for name in static.analyse(context.server_file).imports}
-    return bool(imports & PROTOCOL_MODULES)
+    imports = {name.split(".")[0] for name in static.imports_followed(context.server_file)}
+    return bool(imports & PROTOCOL_MODULES) or _json_object(context.profile.greeting)
+
+
+def _json_object(data: Optional[bytes]) -> bool:
+    line = (data or b"").strip().split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _rerun(context, modules, run, way: str, frames=None) -> None:
@@ -165,13 +198,20 @@ def _client_shown_by_puppets(context) -> None:
                                            driven_by="puppet", tried=result.tried + ["puppet"])
 
 
-MANUAL_WHY = {"no_client": "manual.no_client", "gui": "manual.gui", "client_broken": "manual.client_broken"}
+MANUAL_WHY = {"no_client": "manual.no_client", "gui": "manual.gui", "client_broken": "manual.client_broken",
+              "client_needs_package": "manual.client_needs_package"}
 
 
 def _mark_manual(context, why_not: str) -> None:
+    package = missing_package(context) if why_not == "client_needs_package" else None
+    why = msg(MANUAL_WHY[why_not], package=package) if package else msg(MANUAL_WHY[why_not])
     for cid, result in context.results.items():
         if is_server_check(cid) and cid not in ("starts", "threads") and result.status in ("failed", "skipped"):
-            _to_manual(result, msg(MANUAL_WHY[why_not]))
+            _to_manual(result, why)
+    if package:  # the client is no worse than its environment: a person runs it with the package
+        for cid, result in context.results.items():
+            if not is_server_check(cid) and result.status in ("failed", "skipped"):
+                _to_manual(result, msg("manual.client_package", package=package))
 
 
 def _mark_client_manual(context, toolkit: str) -> None:

@@ -22,8 +22,14 @@ from typing import Optional
 
 # Binary length headers: name -> (size, byte order).
 BINARY_HEADERS = {"u32be": (4, "big"), "u16be": (2, "big"), "u32le": (4, "little"), "u64be": (8, "big")}
-# A decimal length padded with spaces (or zeros) to a fixed width, as tutorials do.
-_DECIMAL_HEADER = re.compile(rb"^(\d+) *")
+# A decimal length padded to a fixed width, as tutorials do: left-aligned
+# (``f"{n:<64}"``), right-aligned (``f"{n:>10}"``) or with zeros (``f"{n:010}"``).
+# No ``^``: ``match(sent, position)`` anchors at ``position`` already, ``^`` only at 0.
+_LEFT_HEADER = re.compile(rb"(\d+) +")
+# A right-aligned or zero-padded header has no visible end when digits follow
+# it: the widths tutorials use, tried in turn.
+HEADER_WIDTHS = (10, 64, 16, 8, 4, 5, 6, 20, 32)
+_FIXED_HEADER = {"decimal": re.compile(rb"\d+ +"), "decimal>": re.compile(rb" +\d+"), "decimal0": re.compile(rb"0\d*")}
 MAX_FRAME = 64 * 1024
 NAME_MARK = b"\xff{name}\xff"  # where the sender's nickname stands; 0xff is never UTF-8
 
@@ -34,7 +40,9 @@ class FrameShape:
 
     before: bytes = b""
     after: bytes = b""
-    header: Optional[str] = None  # a BINARY_HEADERS key, "decimal:N" (width N), or None
+    # a BINARY_HEADERS key, "decimal:N" (width N, left-aligned), "decimal>:N" (right-aligned),
+    # "decimal0:N" (zero-padded), or None
+    header: Optional[str] = None
     json_string: bool = False  # the value stands inside a JSON string literal
 
     def render(self, value: str, name: str = "") -> bytes:
@@ -50,9 +58,11 @@ class FrameShape:
     def _header_for(self, length: int) -> bytes:
         if self.header is None:
             return b""
-        if self.header.startswith("decimal:"):
-            width = int(self.header.split(":", 1)[1])
-            return str(length).encode("ascii").ljust(width)
+        if self.header.startswith("decimal"):
+            align, width = self.header.split(":", 1)
+            number = str(length).encode("ascii")
+            pad = {"decimal": number.ljust, "decimal>": number.rjust}.get(align)
+            return pad(int(width)) if pad else number.zfill(int(width))
         size, order = BINARY_HEADERS[self.header]
         return length.to_bytes(size, order)
 
@@ -90,8 +100,32 @@ def learn(sent: bytes, value: str, name: str = "") -> Optional[FrameShape]:
         if name and name != value:
             for encoded_name in {name.encode("utf-8"), json.dumps(name)[1:-1].encode("ascii")}:
                 before, after = before.replace(encoded_name, NAME_MARK), after.replace(encoded_name, NAME_MARK)
+        if name and NAME_MARK not in before + after:
+            before = _literal_name_as_slot(before)
         return FrameShape(before=before, after=after, header=header, json_string=inside_json)
     return None
+
+
+# ``anna : ``, ``[anna] ``, ``<anna> ``: a name the client puts before every line.
+_NAME_PREFIX = re.compile(r"^([\[<(]?)([^\W\d_][\w.#-]{0,30}?)([\]>)]?\s*[:>|»-]*\s*)$")
+COMMAND_WORDS = {"msg", "message", "say", "text", "send", "chat", "cmd", "data", "post", "all", "broadcast", "nick",
+                 "nickname", "name", "join", "login", "user", "username", "register", "reg", "hello", "auth",
+                 "connect", "leave", "quit", "exit"}
+
+
+def _literal_name_as_slot(before: bytes) -> bytes:
+    """A client that writes a hard-coded name before the text (``'anna : ' +
+    input()``): the name becomes the slot each scripted user fills with their own.
+    Commands (``MSG:``, ``SAY ``) are words in capitals or the usual verbs."""
+    try:
+        text = before.decode("utf-8")
+    except UnicodeDecodeError:
+        return before
+    found = _NAME_PREFIX.match(text)
+    if found is None or not found.group(3).strip(" ") or found.group(2).isupper() \
+            or found.group(2).casefold() in COMMAND_WORDS:
+        return before
+    return (found.group(1) + "\0" + found.group(3)).encode("utf-8").replace(b"\0", NAME_MARK)
 
 
 def _frame_start(sent: bytes, at: int):
@@ -101,7 +135,9 @@ def _frame_start(sent: bytes, at: int):
     A header is believed when the frames it announces tile ``sent`` from its
     first byte: each header's number is exactly the length of what follows it
     up to the next header, and one of those frames holds ``at``."""
-    for header in list(BINARY_HEADERS) + ["decimal"]:
+    kinds = list(BINARY_HEADERS) + ["decimal"] + [f"{align}:{width}" for align in ("decimal>", "decimal0")
+                                                  for width in HEADER_WIDTHS]
+    for header in kinds:
         start = _walk(sent, at, header)
         if start is not None:
             return start
@@ -117,6 +153,7 @@ def _walk(sent: bytes, at: int, kind: str):
         if parsed is None:
             return None
         name, size, length = parsed
+        kind = name  # every later header has the width and alignment of the first
         body = position + size
         if length == 0 or body + length > len(sent):
             return None
@@ -133,10 +170,16 @@ def _read_header(sent: bytes, position: int, kind: str):
         if position + size > len(sent):
             return None
         return kind, size, int.from_bytes(sent[position:position + size], order)
-    decimal = _DECIMAL_HEADER.match(sent, position)
-    # The width is where the padding ends; a bare number glued to the text
-    # ("5hello") has no fixed width and cannot be told from the text.
-    if decimal is None or decimal.end() - position == len(decimal.group(1)):
+    if ":" in kind:  # a width known already
+        align, width = kind.split(":", 1)
+        digits = sent[position:position + int(width)]
+        if len(digits) < int(width) or not _FIXED_HEADER[align].fullmatch(digits):
+            return None
+        return kind, int(width), int(digits)
+    # The first left-aligned header: its width is where the padding ends; a bare
+    # number glued to the text ("5hello") has no fixed width and cannot be told from the text.
+    decimal = _LEFT_HEADER.match(sent, position)
+    if decimal is None:
         return None
     width = decimal.end() - position
     return f"decimal:{width}", width, int(decimal.group(1))

@@ -925,6 +925,13 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                    "ru": "вторая законченная программа, к первой не присоединена"},
     "error.main_guard_nested": {"en": "{file}, line {line}: `if __name__ == \"__main__\"` sits inside `{detail}`, so running the file only defines functions and nothing starts; move it to the top level (no indentation)",
                                 "ru": "{file}, строка {line}: `if __name__ == \"__main__\"` стоит внутри `{detail}`, поэтому запуск файла только определяет функции и ничего не запускает; вынесите его на верхний уровень (без отступа)"},
+    # --- wire (issue 12) ---
+    "manual.client_needs_package": {
+        "en": "needs a person to look: the server speaks a protocol of its own and the client needs {package}, which this environment lacks; to grade it automatically: autograde --allow-packages {package}",
+        "ru": "нужно посмотреть человеку: у сервера свой протокол, а клиенту нужен пакет {package}, которого здесь нет; для автоматической проверки: autograde --allow-packages {package}"},
+    "manual.client_package": {
+        "en": "needs a person to look: the client needs {package}, which this environment lacks; to grade it automatically: autograde --allow-packages {package}",
+        "ru": "нужно посмотреть человеку: клиенту нужен пакет {package}, которого здесь нет; для автоматической проверки: autograde --allow-packages {package}"},
 }
 
 

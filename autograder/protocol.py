@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, List, Optional
 
 # CSI sequences (colours, cursor moves), OSC titles, and two-byte escapes.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -142,6 +142,44 @@ def has_name(text: str, name: str) -> bool:
     """``name`` in ``text``, whatever the case: servers that write "Alice" for
     "alice" (``.capitalize()``, ``.title()``) still name the user."""
     return name.casefold() in text.casefold()
+
+
+# A clock before a message ("[14:02]", "14:02:07") says when, not who.
+_CLOCK = re.compile(r"\[?\(?\b\d{1,2}:\d{2}(?::\d{2})?\b\)?\]?")
+# What stands between a shown name and the text, or around the name.
+_NAME_FRAME = " \t:>|-–—»•*<[](){}\"'"
+SHOWN_NAME_MAX = 40
+
+
+def shown_name(prefix: str) -> str:
+    """The name a server put before a user's words, trimmed of separators and
+    clocks: ``[14:02] Гость 1: `` gives ``Гость 1``, ``[127.0.0.1:51908] `` the address."""
+    return _CLOCK.sub("", prefix).strip(_NAME_FRAME)
+
+
+def shown_names(prefixes: Dict[str, List[str]]) -> Dict[str, str]:
+    """Each sender's name as the server shows it, from what preceded their words
+    at every receiver; empty unless every sender has one name, the same at every
+    receiver, and no two senders share it (a constant "User: " names nobody)."""
+    names = {}
+    for sender, seen in prefixes.items():
+        shown = {shown_name(prefix) for prefix in seen}
+        if len(shown) != 1:
+            return {}
+        (name,) = shown
+        if not name or len(name) > SHOWN_NAME_MAX or "\n" in name:
+            return {}
+        names[sender] = name
+    if len(names) < 2 or len({name.casefold() for name in names.values()}) < len(names):
+        return {}
+    return names
+
+
+def relayed_words(line: str, prefix: str, words: str) -> bool:
+    """``line`` is nothing but ``words`` relayed the way chat lines are
+    (``prefix`` before them): a user's own nickname line passed on as chat is
+    no notice that the user joined."""
+    return line.strip() == (prefix + words).strip()
 
 
 def visible(text: str, limit: int = 400) -> str:

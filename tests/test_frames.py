@@ -72,3 +72,54 @@ def test_json_escapes_read_as_text_at_every_split():
         stream.feed(data[cut:])
         stream.close()
         assert stream.text == whole, cut
+
+
+def _padded(payload: bytes, spec: str) -> bytes:
+    return format(len(payload), spec).encode("ascii") + payload
+
+
+# The fixed-width header tutorial: a length padded to 10 or 64 characters, then
+# time, name and text joined by NUL; the nickname frame comes first.
+@pytest.mark.parametrize("spec, header", [("<10", "decimal:10"), ("<64", "decimal:64"), (">10", "decimal>:10"),
+                                          ("010", "decimal0:10"), (">64", "decimal>:64")])
+def test_fixed_width_headers_are_followed_past_the_first_frame(spec, header):
+    sent = _padded(b"alice", spec) + _padded(b"14:07\x00alice\x00hello-17", spec)
+    shape = learn(sent, "hello-17", "alice")
+    assert shape.header == header
+    assert shape.render("hello-17", "alice") == sent[len(_padded(b"alice", spec)):]
+    frame = shape.render("Привет", "bob")
+    width = int(header.split(":")[1])
+    assert int(frame[:width]) == len(frame) - width
+    assert frame[width:].split(b"\x00") == [b"14:07", b"bob", "Привет".encode()]  # the name field is bob's
+
+
+def test_a_number_glued_to_the_text_is_no_header():
+    assert learn(b"5alice", "alice").header is None
+
+
+@pytest.mark.parametrize("sent, bob", [(b"anna : hello-17\n", b"bob : hi\n"), (b"[anna] hello-17\n", b"[bob] hi\n"),
+                                       (b"Anna> hello-17\n", b"bob> hi\n")])
+def test_a_name_the_client_hard_codes_becomes_the_users_own(sent, bob):
+    assert learn(sent, "hello-17", "alice").render("hi", "bob") == bob
+    # The nickname typed into such a client is sent as a chat line, under the same name.
+    joined = sent.replace(b"hello-17", b"alice")
+    assert learn(joined, "alice", "alice").render("bob", "bob") == bob.replace(b"hi", b"bob")
+
+
+@pytest.mark.parametrize("sent", [b"MSG:hello-17\n", b"msg: hello-17\n", b"SAY hello-17\n", b"14:07 anna: hello-17\n",
+                                  b"nick: hello-17\n", b"join:hello-17\n"])
+def test_commands_are_no_names(sent):
+    assert learn(sent, "hello-17", "alice").render("hi", "bob") == sent.replace(b"hello-17", b"hi")
+
+
+def test_the_fake_server_speaks_the_clients_own_framing_back():
+    from types import SimpleNamespace
+
+    from autograder.clientrun import ClientRun
+
+    header = _padded(b"14:07\x00alice\x00hello-17", "<64")
+    run = SimpleNamespace(frames={"message": learn(header, "hello-17", "alice")})
+    frame = ClientRun._chat_line(run, "bob", "hi")
+    assert int(frame[:64]) == len(frame) - 64 and frame[64:] == b"14:07\x00bob\x00hi"
+    plain = SimpleNamespace(frames={"message": learn(b"hello-17\n", "hello-17", "alice")})
+    assert ClientRun._chat_line(plain, "bob", "hi") == b"bob: hi\n"

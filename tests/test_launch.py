@@ -119,3 +119,11 @@ def test_a_missing_package_is_named_and_can_be_allowed(tmp_path, monkeypatch):
         shutil.rmtree(cache, ignore_errors=True)
     assert code == 0, output
     assert statuses(report)["starts"] == "passed" and report["score"] == 100, output
+
+
+def test_local_imports_are_followed_into_packages():
+    from autograder.static import imports_followed
+
+    entry = FIXTURES / "protocol" / "package_json" / "server.py"
+    assert "json" in imports_followed(entry)  # server.py -> chatpkg.server -> .wire -> json
+    assert "json" not in imports_followed(entry, depth=1)

@@ -101,3 +101,45 @@ def test_counting_and_mentions():
 
 def test_visible_shows_invisible_characters():
     assert protocol.visible("a\r\n\t\x00") == "a␍⏎\n⇥\\x00"
+
+
+# --- names as the server shows them ---------------------------------------------
+
+from autograder.protocol import relayed_words, shown_name, shown_names  # noqa: E402
+
+
+@pytest.mark.parametrize("prefix, name", [("Гость 1: ", "Гость 1"), ("[127.0.0.1:51908] ", "127.0.0.1:51908"),
+                                          ("User#3 > ", "User#3"), ("[14:02] <alice> ", "alice"),
+                                          ("14:02:33 | Гость 2: ", "Гость 2"), ("", "")])
+def test_a_shown_name_is_what_precedes_the_words_without_separators_and_clocks(prefix, name):
+    assert shown_name(prefix) == name
+
+
+def test_shown_names_must_be_one_per_user_and_differ():
+    assert shown_names({"alice": ["Гость 1: ", "Гость 1: "], "bob": ["Гость 2: "]}) == {"alice": "Гость 1",
+                                                                                         "bob": "Гость 2"}
+    assert shown_names({"alice": ["User: "], "bob": ["User: "]}) == {}  # one label for all names nobody
+    assert shown_names({"alice": ["[14:02] "], "bob": ["[14:03] "]}) == {}  # a clock is no name
+    assert shown_names({"alice": ["Гость 1: "]}) == {}  # one user: nothing to tell apart
+    assert shown_names({"alice": ["Гость 1: ", "Гость 3: "], "bob": ["Гость 2: "]}) == {}
+
+
+def test_a_nickname_relayed_as_chat_is_told_from_a_notice():
+    assert relayed_words("Гость 2: bob", "Гость 2: ", "bob")
+    assert not relayed_words("Гость 2 присоединился: bob", "Гость 2: ", "bob")
+    assert not relayed_words("bob joined the chat", "bob: ", "bob")
+
+
+def test_notices_name_a_user_any_way_the_server_knows_them():
+    from autograder.clients import Profile, Room, ScriptedUser
+
+    room = Room(("127.0.0.1", 9), Profile())
+    alice, bob = ScriptedUser("alice", room), ScriptedUser("bob", room)
+    bob.local_address = ("127.0.0.1", 51908)
+    alice.stream.feed("Гость 2: bob\n*** 127.0.0.1:51908 connected\nГость 2: relay-1\n".encode())
+    relayed = ("Гость 2: ", "bob")
+    assert alice.notices_of(bob, relayed=relayed, before="relay-1") == ["*** 127.0.0.1:51908 connected"]
+    bob.shown_as = "Гость 2"
+    assert alice.notices_of(bob, relayed=relayed, before="relay-1") == ["*** 127.0.0.1:51908 connected"]
+    alice.stream.feed("Гость 2 присоединился\n".encode())
+    assert "Гость 2 присоединился" in alice.notices_of(bob, relayed=relayed)

@@ -57,7 +57,7 @@ def test_the_way_each_check_was_driven_is_reported(graded):
     driven = {check["driven_by"] for check in report["checks"] if check["status"] == "passed"}
     if plain:  # text protocols: the grader's own users, one pass, nothing else tried
         assert driven == {"wire"} and report["detected"].get("drivers", {}).get("ways") in (None, ["wire"]), output
-    elif name != "gui_client":
+    elif not spec.get("graded_manual"):  # where a person must judge, no way could
         assert driven - {"wire"}, output  # the wire users alone could not have judged it
 
 
@@ -74,3 +74,19 @@ def test_a_manual_check_costs_no_points_and_says_why(graded):
     if any(check["status"] == "manual" for check in report["checks"]):
         assert "review" in output.lower(), output
         assert report["review"] == [c["id"] for c in report["checks"] if c["status"] == "manual"]
+
+
+def test_a_package_the_client_lacks_is_named_with_the_fix(graded):
+    name, spec, report, output = graded
+    if name != "package_json":
+        pytest.skip("only package_json's client needs a package")
+    manual = [check for check in report["checks"] if check["status"] == "manual"]
+    assert manual and all("--allow-packages blessed" in str(check["message"]) for check in manual), output
+
+
+@pytest.mark.parametrize("greeting, own", [(b'{"type": "welcome"}\n', True), (b"NICK\n", False), (b"[1, 2]\n", False),
+                                           (None, False), (b'{"broken": \n', False)])
+def test_a_json_object_greeting_is_evidence_of_an_own_protocol(greeting, own):
+    from autograder.drivers import _json_object
+
+    assert _json_object(greeting) is own

@@ -342,7 +342,12 @@ def _install_windows_stand_ins(source):
         _install_windll_stand_in()
     if "winsound" in source:
         _install_winsound_stand_in()
-    if _ROLE == "client":  # a server's console is no keyboard the grader types at
+    # Only where the client uses it: with ``msvcrt`` importable, ``subprocess`` (and so
+    # ``asyncio`` and whatever spawns) believes it runs on Windows and needs ``_winapi``.
+    # A server's console is no keyboard the grader types at.
+    if _ROLE == "client" and "msvcrt" in source:
+        import subprocess  # noqa: F401 - decides it is not on Windows before the stand-in exists
+
         _install_keyboard_stand_in()
 
 
