@@ -528,8 +528,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.driven.learned": {"en": "in your own protocol, learnt from your client",
                           "ru": "на вашем протоколе, выученном у вашего клиента"},
     "ui.driven.puppet": {"en": "through copies of your client", "ru": "через копии вашего клиента"},
-    "ui.review": {"en": "for a person to review (left out of the score until then): {checks}",
-                  "ru": "нужно посмотреть человеку (пока не входит в оценку): {checks}"},
+    "ui.review": {"en": "for a person to review (worth nothing until a person passes them): {checks}",
+                  "ru": "нужно посмотреть человеку (пока человек их не зачтёт, баллов за них нет): {checks}"},
     "drive.client_shown": {"en": "shown while copies of your client played the users in “{check}”",
                            "ru": "видно по тому, как копии вашего клиента играли пользователей в «{check}»"},
     "manual.no_client": {"en": "needs a person to look: the server speaks a protocol of its own and there is no client to chat through",
@@ -909,6 +909,11 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "nb.fail.autograde_crashed": {"en": "autograde stopped without a report (its output is below)",
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
+    # --- scoring (issue 13) ---
+    "ui.score_pending": {"en": "score: {score} now, up to {score_up_to} after review / {max_score}",
+                         "ru": "итог: {score} сейчас, до {score_up_to} после проверки человеком, из {max_score}"},
+    "ui.moodle.pending": {"en": "Score {score}/{max_score} so far, pending review: {review}. Failed: {failed}.",
+                          "ru": "Пока {score} из {max_score}, ждёт проверки человеком: {review}. Не пройдено: {failed}."},
 }
 
 

@@ -19,7 +19,7 @@ import pytest
 from . import containment, discover, drivers, extract, hints, roles, rubric as rubric_module, static
 from .launch import START_DEADLINE, start_server
 from .plugin import ChatlabPlugin, GradingContext
-from .results import UNSCORED, Report, msg
+from .results import Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
@@ -110,10 +110,9 @@ def grade(
         server_source=static.read_source(submission.server),
         client_source=static.read_source(submission.client) if submission.client else "",
         variant=report.variant))
-    earned = sum(r.points for r in report.checks)
-    available = sum(r.max_points for r in report.checks if r.status not in UNSCORED)
-    report.score = rubric.score(report.variant, earned, available, uses_threading)
     report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
+    report.score, report.score_up_to = rubric_module.scores(
+        report.cap, report.threading_factor, ((r.status, r.max_points) for r in report.checks))
     report.max_score = report.cap
     report.sandbox = containment.current().layers()
     report.duration = time.monotonic() - started
