@@ -237,9 +237,10 @@ class ChatlabPlugin:
     def _keep_what_was_heard(self, item) -> None:
         """The first bytes the server sent each text user: evidence of a protocol of its own (evidence.py)."""
         room = item.stash.get(self.room_key, None) if self.room_key else None
-        if room is None or self.context.driver != "wire":
+        users = getattr(room, "users", None)  # a client check's "room" is the client session
+        if not isinstance(users, dict) or self.context.driver != "wire":
             return
-        self.context.heard.extend(user.first_bytes for user in list(room.users.values())
+        self.context.heard.extend(user.first_bytes for user in list(users.values())
                                   if getattr(user, "first_bytes", None))
 
     def _result(self, item, call, report, check_id) -> CheckResult:

@@ -76,6 +76,6 @@ def test_a_manual_check_earns_nothing_until_reviewed_and_says_why(graded):
         assert report["review"] == [c["id"] for c in report["checks"] if c["status"] == "manual"]
         # Its points stay in the denominator: waiting for a person is never a gift.
         assert report["score"] < report["score_up_to"] <= report["max_score"], report["score"]
-        assert report["detected"].get("own_protocol_evidence") or name == "gui_client"
+        assert report["detected"].get("own_protocol_evidence"), report["detected"]
     else:
         assert report["score_up_to"] == report["score"]
