@@ -13,6 +13,7 @@ from . import i18n
 from .results import msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
+STUDENT_OVERRIDES_ENV = "CHATLAB_ALLOW_STUDENT_OVERRIDES"  # and --allow-student-overrides
 
 
 def wanted_language(argv: List[str]) -> str:
@@ -77,6 +78,8 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--allow-packages", metavar=h("meta.names"), default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
                        help=h("help.allow_packages"))
         p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
+        p.add_argument("--allow-student-overrides", action="store_true",
+                       default=os.environ.get(STUDENT_OVERRIDES_ENV) == "1", help=h("help.allow_student_overrides"))
     return p
 
 
@@ -177,6 +180,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if args.allow_packages:
         os.environ[ALLOW_PACKAGES_ENV] = args.allow_packages  # the class's graders inherit it
+    if args.allow_student_overrides:
+        os.environ[STUDENT_OVERRIDES_ENV] = "1"
     if args.course or args.batch or (not args.single and batch.is_class(args.path)):
         return batch_main(args, lang)
     if argv is None:
@@ -197,7 +202,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(msg("error.packages", detail=error.reason).text(lang), file=sys.stderr)
             return 2
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
-                                launch={"server": args.server, "client": args.client})
+                                launch={"server": args.server, "client": args.client,
+                                        "trust_submission": args.allow_student_overrides})
     if args.json is not None and str(args.json) == "-":
         print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
     else:

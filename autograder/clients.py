@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Union
 
+from .names import Cast, SameNames
 from .protocol import TextStream, count_occurrences, find_message, has_name, mentions, visible_bytes
 from .results import CheckFailed, Msg, msg
 from .waiting import wait_until
@@ -122,8 +123,11 @@ class Room:
     """The users of one scenario and the condition their readers notify."""
 
     def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None,
-                 kind: str = "tcp", user_factory: Optional[Callable[[str, "Room"], "ScriptedUser"]] = None) -> None:
+                 kind: str = "tcp", user_factory: Optional[Callable[[str, "Room"], "ScriptedUser"]] = None,
+                 cast: Optional[Cast] = None) -> None:
         self.address = address
+        # Checks name roles ("alice"); the users are called what the run drew (names.py).
+        self.cast = cast or SameNames()
         self.kind = kind
         # Who plays a user: a wire client by default; the student's own client when puppeted.
         self.user_factory = user_factory or (UdpUser if kind == "udp" else ScriptedUser)
@@ -135,7 +139,8 @@ class Room:
 
     # -- users --------------------------------------------------------------
     def connect(self, name: str, patient: bool = False, **options) -> "ScriptedUser":
-        user = self.user_factory(name, self)
+        """``name``: the user's role; the user is called by the name drawn for it."""
+        user = self.user_factory(self.cast.name(name), self)
         if patient:
             user.connect_timeout = CROWD_CONNECT_TIMEOUT
         user.connect(**options)
@@ -156,6 +161,8 @@ class Room:
         """
         arrived: Dict[str, "ScriptedUser"] = {}
         failures: List[CheckFailed] = []
+        for name in names:  # drawn here, not in the threads: one name per role
+            self.cast.name(name)
 
         def arrive(name: str) -> None:
             try:
@@ -180,8 +187,12 @@ class Room:
             user.dispose()
 
     def token(self, stem: str = "msg") -> str:
-        """A message text that cannot be confused with anything else."""
-        return f"{stem}-{next(self._tokens)}-{int(time.monotonic() * 1000) % 100000}"
+        """A message text that cannot be confused with anything else (its words drawn for the run)."""
+        return self.cast.token(stem, next(self._tokens))
+
+    def name_of(self, role: str) -> str:
+        """What the user playing ``role`` is called (a drawn name passes through)."""
+        return self.cast.names.get(role, role)
 
     # -- waiting --------------------------------------------------------------
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
@@ -396,20 +407,25 @@ class ScriptedUser:
         return self.room.wait_until(lambda: body in self.stream.text[self.cursor :], timeout)
 
     def wait_for_mention(self, name: str, timeout: float) -> bool:
+        name = self.room.name_of(name)
         return self.room.wait_until(lambda: mentions(self.stream.text, name, self.cursor), timeout)
 
     def wait_for_notice(self, name: str, timeout: float, exclude: Optional[str] = None) -> bool:
         """A line mentioning ``name`` that is not just ``exclude`` relayed back
         (a UDP server that does not know our leave command relays it as chat)."""
+        name = self.room.name_of(name)
+
         def seen() -> bool:
             lines = self.stream.text[self.cursor:].split("\n")
             return any(has_name(line, name) and not (exclude and exclude in line) for line in lines)
         return self.room.wait_until(seen, timeout)
 
     def find(self, body: str, sender: Optional[str] = None):
+        sender = self.room.name_of(sender) if sender else sender
         return find_message(self.stream.text, body, sender, self.cursor)
 
     def find_from(self, body: str, sender: Optional[str], start: int):
+        sender = self.room.name_of(sender) if sender else sender
         return find_message(self.stream.text, body, sender, max(start, self.cursor))
 
     def count(self, body: str) -> int:

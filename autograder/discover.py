@@ -106,9 +106,14 @@ def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
 
     A file the instructor named that this submission does not have is not
     silently passed over: the report says so, and discovery's choice stands."""
-    overridden, missing = [], {}
+    overridden, missing, refused = [], {}, {}
     for role in ("server", "client"):
         if said.get(role):
+            why = roles.refusal(submission.root, said[role][0])
+            if why:
+                refused[role] = said[role][0]
+                submission.notes.append(msg(f"launch.refused.{why}", role=role, file=said[role][0]))
+                continue
             path = submission.root / said[role][0]
             if path.is_file():
                 setattr(submission, role, path)
@@ -131,5 +136,12 @@ def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
     submission.launch = {"how": how, "server_args": submission.server_argv, "client_args": submission.client_argv}
     if overridden:
         submission.launch["overridden"] = overridden
+        sources = getattr(said, "sources", {})
+        submission.launch["said_by"] = {role: sources.get(role, "") for role in overridden}
     if missing:
         submission.launch["missing"] = missing
+    if refused:
+        submission.launch["refused"] = refused
+    if getattr(said, "ignored", None):
+        submission.launch["ignored"] = said.ignored
+        submission.notes.append(msg("launch.student_file_ignored", file=said.ignored))

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from .clients import Profile
+from .names import Cast
 from .protocol import visible
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
@@ -53,6 +54,7 @@ class GradingContext:
     _puppets: Optional[object] = None  # how to start copies of the client (puppet.PuppetLauncher), made once
     _client_lock: threading.Lock = field(default_factory=threading.Lock)
     heard: List[bytes] = field(default_factory=list)  # what the server first sent each text user
+    cast: Cast = field(default_factory=Cast)  # the scripted users' names and token words, drawn per run
 
     def take_server(self):
         """A started server for a check: the start-up probe, else the spare

@@ -162,6 +162,7 @@ class Report:
     duration: float = 0.0
     threading_factor: float = 1.0  # what the score was multiplied by for the threading rule
     score_up_to: Optional[float] = None  # the score if every check waiting for a person passed
+    notes: List[Msg] = field(default_factory=list)  # what a person should know about this run (a refused override)
 
     @property
     def review(self) -> List[str]:
@@ -192,6 +193,7 @@ class Report:
             "checks": [c.to_dict(lang) for c in self.checks],
             "error": self.error.text(lang) if self.error else None,
             "review": self.review,
+            "notes": [note.text(lang) for note in self.notes],
             "duration": round(self.duration, 3),
             "lang": lang,
         }

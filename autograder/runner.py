@@ -43,7 +43,8 @@ def grade(
     observer: Optional[object] = None,
     launch: Optional[dict] = None,
 ) -> Report:
-    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override)."""
+    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override), and
+    ``"trust_submission"``: whether a ``chatlab.toml`` inside the submission may say how to start it."""
     started = time.monotonic()
     path = Path(path).resolve()
     document = extract.find_document(path)
@@ -56,8 +57,10 @@ def grade(
         return extract.annotate(report, extraction)
     rubric = rubric_module.load(rubric_path)
     launch = launch or {}
-    submission = discover.find(path, roles.override(path, launch.get("server"), launch.get("client")))
-    report = Report(submission=path.name, files=submission.files())
+    said = roles.override(path, launch.get("server"), launch.get("client"),
+                          trust_submission=bool(launch.get("trust_submission")))
+    submission = discover.find(path, said)
+    report = Report(submission=path.name, files=submission.files(), notes=list(submission.notes))
     if submission.error:
         report.error = submission.error
         report.duration = time.monotonic() - started
@@ -99,7 +102,8 @@ def grade(
     uses_threading = threading_as_required(report.variant, facts, submission)
     report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
     launch = submission.launch
-    if launch.get("how") not in (None, "plain") or launch.get("overridden") or launch.get("missing"):
+    if launch.get("how") not in (None, "plain") or any(launch.get(k) for k in ("overridden", "missing", "refused",
+                                                                              "ignored")):
         report.detected["launch"] = launch
     report.checks = list(context.results.values())
     for result in report.checks:

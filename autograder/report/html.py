@@ -55,6 +55,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
                        f"<p class=\"score\">{escape(report_score_sentence(report).text(lang))}</p>"]
     if report.get("review"):
         body.append(f"<p class=\"manual\">{escape(t('ui.review', checks=', '.join(report['review'])))}</p>")
+    body += [f"<p class=\"failed\">{escape(note)}</p>" for note in report.get("notes") or []]
     if report.get("error"):
         body.append(f"<p class=\"failed\">{escape(t('ui.error', error=report['error']))}</p>")
     else:

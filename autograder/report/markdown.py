@@ -26,6 +26,7 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     out.append("")
     if report.get("review"):
         out += [f"{MARKS['manual']} {t('ui.review', checks=', '.join(report['review']))}", ""]
+    out += [f"⚠️ {escape(note)}\n" for note in report.get("notes") or []]
     if report.get("error"):
         out += [t("ui.error", error=escape(report["error"])), ""]
         return finish(out, report, lang)

@@ -24,6 +24,8 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     if report.files:
         console.print(t("ui.files", server=said(report.files.get("server", "—"), lang),
                         client=said(report.files.get("client", "—"), lang)))
+    for note in report.notes:
+        console.print(Text(note.text(lang), style="yellow"))
     if report.error:
         console.print(Text(t("ui.error", error=report.error.text(lang)), style="bold red"))
         console.print(Text(report.score_sentence().text(lang), style="bold"))
