@@ -111,6 +111,35 @@ def export_main(argv: List[str], lang: Optional[str] = None) -> int:
     return 0
 
 
+def review_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
+    lang = lang or i18n.default_language()
+    h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731
+    with argparse_language(lang):
+        p = argparse.ArgumentParser(prog="autograde review", description=h("review.description"))
+        p.add_argument("out", type=Path, metavar=h("meta.dir"), help=h("review.help.out"))
+        p.add_argument("--set", nargs=3, metavar=("NAME", "CHECK", "VERDICT"), default=None, help=h("review.help.set"))
+        p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
+    return p
+
+
+def review_main(argv: List[str], lang: Optional[str] = None) -> int:
+    with argparse_language(lang):
+        args = review_parser(lang).parse_args(argv)
+    lang = args.lang or lang or "en"
+    from . import review
+
+    try:
+        outcome = review.run(args.out, lang, tuple(args.set) if args.set else None)
+    except review.ReviewError as error:
+        print(i18n.translate(error.key, lang, error.params), file=sys.stderr)
+        return 2
+    for name in outcome.unknown:
+        print(i18n.translate("review.unknown", lang, {"row": name}), file=sys.stderr)
+    print(i18n.translate("review.done", lang, {"applied": outcome.applied, "pending": outcome.pending,
+                                                "sheet": outcome.path}))
+    return 0
+
+
 def batch_main(args: argparse.Namespace, lang: str) -> int:
     from rich.console import Console
 
@@ -165,6 +194,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     lang = wanted_language(raw)
     if raw[:1] == ["export"]:
         return export_main(raw[1:], lang)
+    if raw[:1] == ["review"]:
+        return review_main(raw[1:], lang)
     if raw[:1] == ["demo"]:
         return demo_main(raw[1:], lang)
     with argparse_language(lang):

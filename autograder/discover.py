@@ -83,7 +83,7 @@ def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
     clients = [p for p in clients if p != submission.server]
     if clients:
         submission.client = max(clients, key=lambda p: _rank(p, CLIENT_NAME, facts[p], facts[p].client_score))
-    _apply_launch(submission, said or {})
+    _apply_launch(submission, said if said is not None else {})
     if submission.server is None:
         submission.error = msg("error.no_server", files=", ".join(p.name for p in files[:8]))
         return submission
