@@ -129,7 +129,7 @@ def test_an_allowed_student_override_leaving_the_folder_scores_low_and_says_why(
     assert report["files"]["server"] == "server.py" and report["score"] < 30, report["score"]
     assert report["detected"]["launch"]["refused"] == {"server": "../bob/server.py"}
     assert any("“..” leads out of the submission" in note for note in report["notes"]), report["notes"]
-    assert "leads out of the submission" in done.stdout.decode("utf-8", "replace")
+    assert "leads out of the submission" in done.stdout
 
 
 # --- a person's verdicts, end to end on a class ------------------------------------------------
@@ -150,7 +150,7 @@ def test_a_persons_verdicts_are_applied_to_the_class(tmp_path):
     assert sheet[0]["Grade"] == "" and "pending review" in sheet[0]["Feedback comments"]
 
     first = autograde("review", out, "--lang", "en", timeout=120)
-    assert first.returncode == 0 and b"still wait" in first.stdout, first.stdout
+    assert first.returncode == 0 and "still wait" in first.stdout, first.stdout
     rows = list(csv.DictReader((out / "review.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert sorted(r["check"] for r in rows) == sorted(waiting) and all(r["verdict"] == "" for r in rows)
 
@@ -170,16 +170,16 @@ def test_a_persons_verdicts_are_applied_to_the_class(tmp_path):
     assert float(book[folder.name]["score"]) == after["score"] and book[folder.name]["review"] == ""
     sheet = list(csv.DictReader((out / "moodle_grades.csv").read_text(encoding="utf-8").splitlines()))
     assert float(sheet[0]["Grade"]) == after["score"] and "pending" not in sheet[0]["Feedback comments"]
-    assert "up to" not in (folder / "report.md").read_text(encoding="utf-8")
+    assert "after review" not in (folder / "report.md").read_text(encoding="utf-8")
 
     # One verdict changed from the command line; a bad word is refused in one line.
     assert autograde("review", out, "--set", folder.name, "unicode", "pass", timeout=120).returncode == 0
     assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["score"] == before["score_up_to"]
     bad = autograde("review", out, "--set", folder.name, "unicode", "maybe", timeout=120)
-    assert bad.returncode == 2 and b"pass or fail" in bad.stdout
+    assert bad.returncode == 2 and "pass or fail" in bad.stdout
 
 
 def test_review_of_a_folder_that_is_no_class_output_says_so(tmp_path):
     done = autograde("review", tmp_path, "--lang", "ru", timeout=60)
-    assert done.returncode == 2 and "нет gradebook.csv" in done.stdout.decode("utf-8")
+    assert done.returncode == 2 and "нет gradebook.csv" in done.stdout
     assert not os.listdir(tmp_path)
