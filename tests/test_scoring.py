@@ -183,3 +183,37 @@ def test_review_of_a_folder_that_is_no_class_output_says_so(tmp_path):
     done = autograde("review", tmp_path, "--lang", "ru", timeout=60)
     assert done.returncode == 2 and "нет gradebook.csv" in done.stdout
     assert not os.listdir(tmp_path)
+
+
+# --- the patched socket looks like the real one --------------------------------------------------
+
+IDENTITY = '''import socket, sys
+s = socket.socket()
+facts = [socket.socket.__name__, socket.socket.__qualname__, socket.socket.__module__, repr(socket.socket),
+         socket.socket.__bases__ == (socket.SocketType,), type(s) is socket.socket,
+         isinstance(s, socket.socket), repr(s).split(" ")[0], socket.socket.bind.__qualname__,
+         socket.socket.connect.__qualname__, socket.socket.mro()]
+s.close()
+print(repr(facts))
+'''
+
+
+def test_the_graded_socket_class_is_the_real_one(tmp_path):
+    """A program cannot tell a graded run by its socket class (and serve the grader alone)."""
+    import subprocess
+    import sys
+
+    from autograder.sandbox import Child, prepare_workdir
+
+    (tmp_path / "probe.py").write_text(IDENTITY, encoding="utf-8")
+    at_home = subprocess.run([sys.executable, "-I", str(tmp_path / "probe.py")], capture_output=True, text=True,
+                             timeout=60).stdout.strip()
+    workdir = prepare_workdir(tmp_path)
+    child = Child(workdir / "probe.py", workdir, "server").start()
+    try:
+        assert child.wait_exit(60)
+        graded = child.stdout.text.strip()
+    finally:
+        child.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert "GradedSocket" not in graded and graded == at_home, (graded, at_home)
