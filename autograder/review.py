@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from . import rubric
+from .batch import Row, write_submission
 from .export import gradebook
 
 FILENAME = "review.csv"
@@ -80,8 +81,6 @@ def run(out: Path, lang: str, set_verdict: Optional[Tuple[str, str, str]] = None
             changed |= _apply(check, verdict_of(entry.get("verdict", "")), entry.get("note") or "")
         if changed:
             _rescore(row.report)
-            from .batch import write_submission
-
             write_submission(out / row.name, row.report, row.report.get("lang") or lang)
         outcome.applied += sum(1 for c in row.report.get("checks", []) if "reviewed" in c)
         outcome.pending += len(row.report.get("review") or [])
@@ -113,22 +112,7 @@ def _rescore(report: dict) -> None:
     report["review"] = [c["id"] for c in checks if c["status"] == "manual"]
 
 
-@dataclass
-class _Row:
-    """What the class files need of a submission (``batch.Row``'s shape)."""
-
-    name: str
-    status: str
-    report: dict
-    seconds: float = 0.0
-    meta: Dict[str, object] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return float(self.report.get("score") or 0.0)
-
-
-def _class_rows(out: Path) -> List[_Row]:
+def _class_rows(out: Path) -> List[Row]:
     book = out / "gradebook.csv"
     if not book.is_file():
         raise ReviewError("review.not_a_class", out=str(out))
@@ -138,7 +122,7 @@ def _class_rows(out: Path) -> List[_Row]:
         path = out / name / "report.json"
         report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"checks": []}
         meta = {key: _plain(line[key]) for key in gradebook.META_COLUMNS if line.get(key)}
-        rows.append(_Row(name, line.get("status") or "graded", report, float(line.get("seconds") or 0.0), meta))
+        rows.append(Row(name, line.get("status") or "graded", report, float(line.get("seconds") or 0.0), meta))
     return rows
 
 
@@ -166,7 +150,7 @@ def _write_sheet(path: Path, sheet: Dict[Tuple[str, str], dict]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
 
 
-def _write_class_files(out: Path, rows: List[_Row], lang: str) -> None:
+def _write_class_files(out: Path, rows: List[Row], lang: str) -> None:
     from .report import summary as summary_module
 
     earlier = out / "summary.json"
