@@ -939,6 +939,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                            "ru": "в {out} нет gradebook.csv: укажите папку, которую записала проверка группы с --out"},
     "similar.kit": {"en": "{a} is the kit's own code: {percent}% of it is {b} once names, comments and layout are ignored (lines {lines_a} and {lines_b})",
                     "ru": "{a} — код из самого курса: {percent}% совпадает с {b}, если не считать имён, комментариев и оформления (строки {lines_a} и {lines_b})"},
+    "ui.summary.pending": {"en": "up to {score_up_to} after review ({count} checks wait)",
+                           "ru": "до {score_up_to} после проверки человеком (ждут проверок: {count})"},
     "ui.moodle.pending": {"en": "Score {score}/{max_score} so far, pending review: {review}. Failed: {failed}.",
                           "ru": "Пока {score} из {max_score}, ждёт проверки человеком: {review}. Не пройдено: {failed}."},
 }
