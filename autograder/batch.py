@@ -756,7 +756,29 @@ def _similar_pairs(entries: List[Entry]) -> list:
             if code.strip():
                 sources[entry.name] = code
     starters = [_read_capped(p) for p in sorted(STARTERS.rglob("*.py"))] if STARTERS.is_dir() else []
-    return similarity.similar_pairs(sources, SIMILARITY_THRESHOLD, boilerplate=starters)[:MAX_SIMILAR_PAIRS]
+    # A copy of the kit's own code first: it needs no second student to be seen.  What the
+    # student notebooks hand everybody (their scaffolding) is no copy of the instructor's.
+    given = starters + list(kit_code("student").values())
+    return (similarity.kit_pairs(sources, kit_code("instructor"), SIMILARITY_THRESHOLD,
+                                 boilerplate=given)[:MAX_SIMILAR_PAIRS]
+            + similarity.similar_pairs(sources, SIMILARITY_THRESHOLD, boilerplate=starters)[:MAX_SIMILAR_PAIRS])
+
+
+def kit_code(notebooks: str = "instructor") -> dict:
+    """The kit's solutions a student could hand in as their own: each reference program, and
+    the code of each instructor notebook (the starters are everybody's: boilerplate, not this);
+    ``"student"``: the code of the student notebooks alone."""
+    root = STARTERS.parent.parent.parent
+    code = {} if notebooks == "student" else {
+        str(p.relative_to(root)): _read_capped(p) for p in sorted((root / "reference_solution").rglob("*.py"))}
+    for notebook in sorted((root / "notebooks" / notebooks / "en").glob("*.ipynb")):
+        try:
+            cells = json.loads(_read_capped(notebook)).get("cells", [])
+        except ValueError:
+            continue
+        code[str(notebook.relative_to(root))] = "\n".join(
+            "".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    return {label: text for label, text in code.items() if text.strip()}
 
 
 def submission_code(path: Path) -> str:

@@ -182,7 +182,7 @@ class ClientRun:
         else:
             profile = Profile(handshake=self.grading.profile.handshake, wire_join=self.frames.get("join"),
                               wire_message=self.frames.get("message"))
-        self.room = Room(self.upstream.address, profile, self.transcript, kind=self.kind)
+        self.room = Room(self.upstream.address, profile, self.transcript, kind=self.kind, cast=self.grading.cast)
         try:
             (bob,) = self.room.join("bob")
         except CheckFailed:

@@ -24,8 +24,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Union
 
-from .protocol import (NAME_WINDOW, TextStream, count_occurrences, find_message, has_name, relayed_words,
-                       shown_names, visible_bytes)
+from .names import Cast, SameNames
+from .protocol import (NAME_WINDOW, TextStream, count_occurrences, find_message, has_name, mentions,
+                       relayed_words, shown_names, visible_bytes)
 from .results import CheckFailed, Msg, msg
 from .waiting import wait_until
 
@@ -125,8 +126,11 @@ class Room:
     """The users of one scenario and the condition their readers notify."""
 
     def __init__(self, address: tuple, profile: Profile, transcript: Optional[Transcript] = None,
-                 kind: str = "tcp", user_factory: Optional[Callable[[str, "Room"], "ScriptedUser"]] = None) -> None:
+                 kind: str = "tcp", user_factory: Optional[Callable[[str, "Room"], "ScriptedUser"]] = None,
+                 cast: Optional[Cast] = None) -> None:
         self.address = address
+        # Checks name roles ("alice"); the users are called what the run drew (names.py).
+        self.cast = cast or SameNames()
         self.kind = kind
         # Who plays a user: a wire client by default; the student's own client when puppeted.
         self.user_factory = user_factory or (UdpUser if kind == "udp" else ScriptedUser)
@@ -138,7 +142,8 @@ class Room:
 
     # -- users --------------------------------------------------------------
     def connect(self, name: str, patient: bool = False, **options) -> "ScriptedUser":
-        user = self.user_factory(name, self)
+        """``name``: the user's role; the user is called by the name drawn for it."""
+        user = self.user_factory(self.cast.name(name), self)
         if patient:
             user.connect_timeout = CROWD_CONNECT_TIMEOUT
         user.connect(**options)
@@ -159,6 +164,8 @@ class Room:
         """
         arrived: Dict[str, "ScriptedUser"] = {}
         failures: List[CheckFailed] = []
+        for name in names:  # drawn here, not in the threads: one name per role
+            self.cast.name(name)
 
         def arrive(name: str) -> None:
             try:
@@ -183,8 +190,12 @@ class Room:
             user.dispose()
 
     def token(self, stem: str = "msg") -> str:
-        """A message text that cannot be confused with anything else."""
-        return f"{stem}-{next(self._tokens)}-{int(time.monotonic() * 1000) % 100000}"
+        """A message text that cannot be confused with anything else (its words drawn for the run)."""
+        return self.cast.token(stem, next(self._tokens))
+
+    def name_of(self, role: str) -> str:
+        """What the user playing ``role`` is called (a drawn name passes through)."""
+        return self.cast.names.get(role, role)
 
     # -- waiting --------------------------------------------------------------
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
@@ -447,7 +458,7 @@ class ScriptedUser:
         """The lines since ``start`` (default: the cursor), up to the text ``before``
         if given, that name ``user``; without those holding ``exclude``, and without
         ``relayed`` = (prefix, words): the user's own words passed on as a chat line."""
-        names = user.known_as() if isinstance(user, ScriptedUser) else [user]
+        names = user.known_as() if isinstance(user, ScriptedUser) else [self.room.name_of(user)]
         text = self.stream.text[self.cursor if start is None else start:]
         if before and before in text:  # the line that holds ``before`` and all after it are not looked at
             text = text[:text.rfind("\n", 0, text.index(before)) + 1]
@@ -474,9 +485,11 @@ class ScriptedUser:
         return self.stream.text[max(line_start, found.start - NAME_WINDOW, self.cursor):found.start]
 
     def find(self, body: str, sender: Optional[str] = None):
+        sender = self.room.name_of(sender) if sender else sender
         return find_message(self.stream.text, body, sender, self.cursor)
 
     def find_from(self, body: str, sender: Optional[str], start: int):
+        sender = self.room.name_of(sender) if sender else sender
         return find_message(self.stream.text, body, sender, max(start, self.cursor))
 
     def count(self, body: str) -> int:

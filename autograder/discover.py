@@ -87,7 +87,7 @@ def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
     clients = [p for p in clients if p != submission.server]
     if clients:
         submission.client = max(clients, key=lambda p: _rank(p, CLIENT_NAME, facts[p], facts[p].client_score))
-    _apply_launch(submission, said or {})
+    _apply_launch(submission, said if said is not None else {})
     if submission.server is None:
         submission.error = msg("error.no_server", files=", ".join(p.name for p in files[:8]))
         return submission
@@ -129,9 +129,14 @@ def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
 
     A file the instructor named that this submission does not have is not
     silently passed over: the report says so, and discovery's choice stands."""
-    overridden, missing = [], {}
+    overridden, missing, refused = [], {}, {}
     for role in ("server", "client"):
         if said.get(role):
+            why = roles.refusal(submission.root, said[role][0])
+            if why:
+                refused[role] = said[role][0]
+                submission.notes.append(msg(f"launch.refused.{why}", role=role, file=said[role][0]))
+                continue
             path = submission.root / said[role][0]
             if safe_files.is_regular(path):
                 setattr(submission, role, path)
@@ -154,5 +159,12 @@ def _apply_launch(submission: Submission, said: Dict[str, List[str]]) -> None:
     submission.launch = {"how": how, "server_args": submission.server_argv, "client_args": submission.client_argv}
     if overridden:
         submission.launch["overridden"] = overridden
+        sources = getattr(said, "sources", {})
+        submission.launch["said_by"] = {role: sources.get(role, "") for role in overridden}
     if missing:
         submission.launch["missing"] = missing
+    if refused:
+        submission.launch["refused"] = refused
+    if getattr(said, "ignored", None):
+        submission.launch["ignored"] = said.ignored
+        submission.notes.append(msg("launch.student_file_ignored", file=said.ignored))

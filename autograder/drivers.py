@@ -24,7 +24,7 @@ import re
 import sys
 from typing import Callable, Dict, List, Optional
 
-from . import static
+from . import evidence, static
 from .results import CheckResult, msg
 
 WAYS = ("wire", "learned", "puppet")
@@ -32,9 +32,6 @@ MULTI_USER = ("tcp-multi", "udp-multi")
 # A client with a window cannot be typed into through stdin.
 GUI_MODULES = {"tkinter", "Tkinter", "customtkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "kivy", "wx",
                "pygame", "flet", "eel", "dearpygui", "PySimpleGUI", "flask", "flask_socketio", "toga"}
-# Modules a server needs for a protocol of its own (evidence that text users cannot judge it).
-PROTOCOL_MODULES = {"json", "struct", "pickle", "marshal", "msgpack", "base64", "zlib", "hashlib", "hmac", "uuid",
-                    "secrets"}
 # What a puppet pass shows about the student's client, when it shows the server's behaviour.
 CLIENT_SHOWN_BY = {
     "client_connects": ("handshake",),
@@ -65,7 +62,8 @@ def drive(context, modules: List[str], run: Callable[..., None]) -> None:
     try:
         _other_ways(context, modules, run, toolkit)
     finally:
-        if toolkit:  # a window cannot be typed into through stdin: a person tries it
+        # A window cannot be typed into through stdin: a person tries it, if it is a chat client at all.
+        if toolkit and _talks_over_sockets(context.client_file):
             _mark_client_manual(context, toolkit)
 
 
@@ -136,15 +134,30 @@ def missing_package(context) -> Optional[str]:
 
 
 def _own_protocol(context, session) -> bool:
-    """The client frames its words its own way, the server (or a local package it
-    imports) imports what such framing takes, or it greets with a JSON object."""
+    """Positive evidence of a protocol the text users cannot speak (evidence.py): frames
+    seen from the client or the server, or a client whose code sends serialised frames.
+    Silence, or an import, is none: a server that relays nothing must not wait for a person."""
     if session is not None and session.own_protocol:
-        return True
-    imports = {name.split(".")[0] for name in static.imports_followed(context.server_file)}
-    return bool(imports & PROTOCOL_MODULES) or _json_object(context.profile.greeting)
+        found = "client-frames"
+    else:
+        found = evidence.kind_in(context.heard) or (
+            "server-greeting" if _json_object(context.profile.greeting) else None) or (
+            "client-code" if evidence.client_sends_serialised(context.client_file) else None)
+    if found:
+        context.profile_extra["own_protocol_evidence"] = found
+    return found is not None
+
+
+def _talks_over_sockets(path) -> bool:
+    """A window with no socket code is no chat client: its checks fail rather than wait for a person."""
+    facts = static.analyse(path)
+    roots = {name.split(".")[0] for name in facts.imports}
+    return bool(roots & {"socket", "socketserver", "asyncio"}
+                or facts.calls & {"connect", "create_connection", "sendall", "sendto", "open_connection"})
 
 
 def _json_object(data: Optional[bytes]) -> bool:
+    """A JSON object as the server's first words: a protocol of the student's own."""
     line = (data or b"").strip().split(b"\n", 1)[0]
     try:
         return isinstance(json.loads(line), dict)

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from .clients import Profile
+from .names import Cast
 from .protocol import visible
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
@@ -52,6 +53,8 @@ class GradingContext:
     client_run: Optional[object] = None  # one session of the student's client, shared
     _puppets: Optional[object] = None  # how to start copies of the client (puppet.PuppetLauncher), made once
     _client_lock: threading.Lock = field(default_factory=threading.Lock)
+    heard: List[bytes] = field(default_factory=list)  # what the server first sent each text user
+    cast: Cast = field(default_factory=Cast)  # the scripted users' names and token words, drawn per run
 
     def take_server(self):
         """A started server for a check: the start-up probe, else the spare
@@ -224,6 +227,7 @@ class ChatlabPlugin:
             return
         if call.when == "teardown" and not report.failed:
             return
+        self._keep_what_was_heard(item)
         result = self._result(item, call, report, info["id"])
         result.title_key = info.get("title") or None
         self.context.results[result.id] = result
@@ -231,6 +235,15 @@ class ChatlabPlugin:
             self.context.start_client_session()
         if self.context.observer is not None:
             self.context.observer.check_finished(result)
+
+    def _keep_what_was_heard(self, item) -> None:
+        """The first bytes the server sent each text user: evidence of a protocol of its own (evidence.py)."""
+        room = item.stash.get(self.room_key, None) if self.room_key else None
+        users = getattr(room, "users", None)  # a client check's "room" is the client session
+        if not isinstance(users, dict) or self.context.driver != "wire":
+            return
+        self.context.heard.extend(user.first_bytes for user in list(users.values())
+                                  if getattr(user, "first_bytes", None))
 
     def _result(self, item, call, report, check_id) -> CheckResult:
         result = CheckResult(id=check_id, status="passed")

@@ -15,8 +15,11 @@ from . import i18n
 
 SCHEMA = 1
 STATUSES = ("passed", "failed", "skipped", "error", "manual")
-# Statuses whose points count neither way: our own error, and "needs a person to look".
-UNSCORED = ("error", "manual")
+# Statuses whose points count neither way: our own error only.  A check that
+# waits for a person ("manual") keeps its points in the denominator and earns
+# nothing until a person passes it: being unjudgeable never pays.
+UNSCORED = ("error",)
+PENDING = ("manual",)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,27 @@ def msg(key: str, **params: Any) -> Msg:
 def said(value: Any, lang: str) -> Any:
     """``value`` in ``lang`` if it is a sentence (``Msg``, ``Joined``), else as it is."""
     return _said(value, lang)
+
+
+def score_sentence(score: Any, up_to: Any, max_score: Any, pending: bool) -> Msg:
+    """"score: 40 / 100", or "40 now, up to 75 after review" while checks wait for a person."""
+    if pending:
+        return msg("ui.score_pending", score=_num(score), score_up_to=_num(up_to), max_score=_num(max_score))
+    return msg("ui.score", score=_num(score), max_score=_num(max_score))
+
+
+def report_score_sentence(report: dict) -> Msg:
+    """The same for a report read back as data (report.json)."""
+    score = report.get("score") or 0
+    return score_sentence(score, report.get("score_up_to", score), report.get("max_score") or 0,
+                          bool(report.get("review")))
+
+
+def _num(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def localised_transcript(entries: List[dict], lang: str) -> List[dict]:
@@ -137,11 +161,20 @@ class Report:
     sandbox: List[str] = field(default_factory=list)
     duration: float = 0.0
     threading_factor: float = 1.0  # what the score was multiplied by for the threading rule
+    score_up_to: Optional[float] = None  # the score if every check waiting for a person passed
+    notes: List[Msg] = field(default_factory=list)  # what a person should know about this run (a refused override)
 
     @property
     def review(self) -> List[str]:
         """Checks a person must look at: the score leaves them out until then."""
         return [c.id for c in self.checks if c.status == "manual"]
+
+    def score_sentence(self) -> Msg:
+        return score_sentence(self.score, self.best_score, self.max_score, bool(self.review))
+
+    @property
+    def best_score(self) -> float:
+        return self.score if self.score_up_to is None else max(self.score, self.score_up_to)
 
     def to_dict(self, lang: str) -> dict:
         return {
@@ -149,6 +182,7 @@ class Report:
             "submission": self.submission,
             "variant": self.variant,
             "score": self.score,
+            "score_up_to": self.best_score,
             "max_score": self.max_score,
             "cap": self.cap,
             "cap_reason": self.cap_reason.text(lang) if self.cap_reason else None,
@@ -159,6 +193,7 @@ class Report:
             "checks": [c.to_dict(lang) for c in self.checks],
             "error": self.error.text(lang) if self.error else None,
             "review": self.review,
+            "notes": [note.text(lang) for note in self.notes],
             "duration": round(self.duration, 3),
             "lang": lang,
         }

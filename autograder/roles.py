@@ -17,7 +17,7 @@ import ast
 import shlex
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Dict, List, Optional
 
 from . import safe_files
@@ -181,17 +181,67 @@ def _argv_index(node: ast.AST) -> Optional[int]:
     return None
 
 
-def override(submission: Path, server: Optional[str] = None, client: Optional[str] = None) -> Dict[str, List[str]]:
+class Said(dict):
+    """``{"server": [FILE, ARGS…], "client": […]}`` and where each came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: Dict[str, str] = {}  # role -> "command line" or the file that said it
+        self.ignored: Optional[str] = None  # a chatlab.toml inside the submission, not allowed
+
+
+def override(submission: Path, server: Optional[str] = None, client: Optional[str] = None,
+             trust_submission: bool = False) -> Said:
     """What the instructor said: ``{"server": [FILE, ARGS…], "client": […]}``.
 
     The command line wins over ``chatlab.toml`` in the submission, which wins
-    over ``<folder>.chatlab.toml`` beside it."""
-    said: Dict[str, List[str]] = {}
-    for path in (submission.parent / f"{submission.name}.{OVERRIDE_FILE}", submission / OVERRIDE_FILE):
-        if safe_files.is_regular(path):
-            data = tomllib.loads(safe_files.read_bytes(path).decode("utf-8", "replace"))
-            said.update({role: shlex.split(str(data[role])) for role in ("server", "client") if data.get(role)})
+    over ``<folder>.chatlab.toml`` beside it.  The one in the submission is the
+    student's word, not the instructor's: honoured only with ``trust_submission``
+    (``--allow-student-overrides``), else ignored and reported."""
+    said = Said()
+    beside, inside = submission.parent / f"{submission.name}.{OVERRIDE_FILE}", submission / OVERRIDE_FILE
+    for path in (beside, inside):
+        if not safe_files.is_regular(path):
+            continue
+        if path == inside and not trust_submission:
+            said.ignored = OVERRIDE_FILE
+            continue
+        try:
+            data = tomllib.loads(safe_files.read_bytes(path, MAX_OVERRIDE).decode("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for role in ("server", "client"):
+            if data.get(role):
+                said[role] = shlex.split(str(data[role]))
+                said.sources[role] = path.name if path == inside else f"../{path.name}"
     for role, line in (("server", server), ("client", client)):
         if line:
             said[role] = shlex.split(line)
+            said.sources[role] = "command line"
     return said
+
+
+MAX_OVERRIDE = 64 * 1024
+
+
+def refusal(root: Path, name: str) -> Optional[str]:
+    """Why an override's file may not be used (a key of ``launch.refused.*``), or None.
+
+    Only a file of this submission may be started as its program: not an
+    absolute path, nothing through ``..`` or a symlink, nothing that resolves
+    outside (another student's server, the kit's reference)."""
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or PureWindowsPath(name).drive:
+        return "absolute"
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        return "parent"
+    here = root
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            return "symlink"
+    try:
+        here.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return "outside"
+    return None

@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from .results import PENDING, UNSCORED
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,13 +31,21 @@ class Rubric:
     def cap(self, variant: str) -> float:
         return float(self.caps.get(variant, 0))
 
-    def score(self, variant: str, earned: float, available: float, uses_threading: bool) -> float:
-        if available <= 0:
-            return 0.0
-        score = self.cap(variant) * earned / available
-        if not uses_threading:
-            score *= self.no_threading_factor
-        return round(score, 1)
+
+
+def scores(cap: float, factor: float, checks: Iterable[Tuple[str, float]]) -> Tuple[float, float]:
+    """(earned now, earned if every check waiting for a person passed) from ``(status, max_points)``.
+
+    Only our own errors leave the denominator; a ``manual`` check keeps its
+    points there and earns them only when a person passes it.
+    """
+    checks = [(status, points) for status, points in checks if status not in UNSCORED]
+    available = sum(points for _, points in checks)
+    if available <= 0:
+        return 0.0, 0.0
+    earned = sum(points for status, points in checks if status == "passed")
+    pending = sum(points for status, points in checks if status in PENDING)
+    return round(cap * factor * earned / available, 1), round(cap * factor * (earned + pending) / available, 1)
 
 
 def load(path: Optional[Path] = None) -> Rubric:

@@ -19,7 +19,7 @@ import pytest
 from . import containment, discover, drivers, extract, hints, roles, rubric as rubric_module, static
 from .launch import START_DEADLINE, start_server
 from .plugin import ChatlabPlugin, GradingContext
-from .results import UNSCORED, Report, msg
+from .results import Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
@@ -43,7 +43,8 @@ def grade(
     observer: Optional[object] = None,
     launch: Optional[dict] = None,
 ) -> Report:
-    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override)."""
+    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override), and
+    ``"trust_submission"``: whether a ``chatlab.toml`` inside the submission may say how to start it."""
     started = time.monotonic()
     path = Path(path).resolve()
     document = extract.find_document(path)
@@ -56,8 +57,10 @@ def grade(
         return extract.annotate(report, extraction)
     rubric = rubric_module.load(rubric_path)
     launch = launch or {}
-    submission = discover.find(path, roles.override(path, launch.get("server"), launch.get("client")))
-    report = Report(submission=path.name, files=submission.files())
+    said = roles.override(path, launch.get("server"), launch.get("client"),
+                          trust_submission=bool(launch.get("trust_submission")))
+    submission = discover.find(path, said)
+    report = Report(submission=path.name, files=submission.files(), notes=list(submission.notes))
     if submission.error:
         report.error = submission.error
         report.duration = time.monotonic() - started
@@ -99,7 +102,8 @@ def grade(
     uses_threading = threading_as_required(report.variant, facts, submission)
     report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
     launch = submission.launch
-    if launch.get("how") not in (None, "plain") or launch.get("overridden") or launch.get("missing"):
+    if launch.get("how") not in (None, "plain") or any(launch.get(k) for k in ("overridden", "missing", "refused",
+                                                                              "ignored")):
         report.detected["launch"] = launch
     report.checks = list(context.results.values())
     for result in report.checks:
@@ -110,10 +114,9 @@ def grade(
         server_source=static.read_source(submission.server),
         client_source=static.read_source(submission.client) if submission.client else "",
         variant=report.variant))
-    earned = sum(r.points for r in report.checks)
-    available = sum(r.max_points for r in report.checks if r.status not in UNSCORED)
-    report.score = rubric.score(report.variant, earned, available, uses_threading)
     report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
+    report.score, report.score_up_to = rubric_module.scores(
+        report.cap, report.threading_factor, ((r.status, r.max_points) for r in report.checks))
     report.max_score = report.cap
     report.sandbox = containment.current().layers()
     report.duration = time.monotonic() - started

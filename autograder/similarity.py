@@ -67,14 +67,16 @@ class Pair:
     lines_a: Tuple[int, int]           # the longest shared fragment, in a
     lines_b: Tuple[int, int]           # and where it is in b
     fragment: str                      # its text, as a wrote it
+    kit: bool = False                  # b is the kit's own code (the reference, an instructor notebook)
 
     def message(self) -> Msg:
-        return msg("similar.pair", a=self.a, b=self.b, percent=round(self.score * 100),
+        return msg("similar.kit" if self.kit else "similar.pair", a=self.a, b=self.b, percent=round(self.score * 100),
                    lines_a=f"{self.lines_a[0]}-{self.lines_a[1]}", lines_b=f"{self.lines_b[0]}-{self.lines_b[1]}")
 
     def as_dict(self) -> dict:
         return {"a": self.a, "b": self.b, "score": round(self.score, 3), "shared": self.shared,
-                "lines_a": list(self.lines_a), "lines_b": list(self.lines_b), "fragment": self.fragment}
+                "lines_a": list(self.lines_a), "lines_b": list(self.lines_b), "fragment": self.fragment,
+                "kit": self.kit}
 
 
 def normalised_tokens(source: str) -> Tuple[List[str], List[int]]:
@@ -198,6 +200,40 @@ def similar_pairs(
         score = shared / smaller
         if score >= threshold:
             pairs.append(_pair(a, b, prints[a], prints[b], useful[a] & useful[b], score, k))
+    pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    return pairs
+
+
+def kit_pairs(
+    submissions: Mapping[str, str],
+    kit: Mapping[str, str],
+    threshold: float = 0.6,
+    *,
+    boilerplate: Iterable[str] = (),
+    k: int = K,
+    window: int = WINDOW,
+) -> List[Pair]:
+    """Submissions that are the kit's own code (the reference solution, an instructor
+    notebook): one student alone is flagged, and however many copy it, the copied
+    fingerprints are never discounted as "everybody's" (``max_spread``)."""
+    ignored: Set[int] = set()
+    for text in boilerplate:
+        ignored |= set(fingerprint(text, k, window).hashes)
+    sources = {label: fingerprint(text, k, window) for label, text in kit.items()}
+    pairs = []
+    for name, text in submissions.items():
+        fa = fingerprint(text, k, window)
+        mine = set(fa.hashes) - ignored
+        for label, fb in sources.items():
+            theirs = set(fb.hashes) - ignored
+            smaller = min(len(mine), len(theirs))
+            if smaller < MIN_FINGERPRINTS:
+                continue
+            common = mine & theirs
+            if len(common) / smaller >= threshold:
+                pair = _pair(name, label, fa, fb, common, len(common) / smaller, k)
+                pair.kit = True
+                pairs.append(pair)
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
     return pairs
 

@@ -150,3 +150,34 @@ def test_graded_alone_the_same_way(tmp_path, name):
     assert passed == sorted(SERVER_CHECKS)
     assert survivors([str(tmp_path)], before=before) == []
     assert leftover_files(before) == []
+
+
+SILENT = ["window_client", "echo_only", "outside_override", "name_relay"]
+
+
+@pytest.mark.parametrize("name", SILENT)
+def test_what_cannot_be_judged_never_pays(graded, name):
+    """No more than a server that sends nothing: nothing waits for a person, nothing left the denominator."""
+    report = report_of(graded, name)
+    assert report["review"] == [] and report["score_up_to"] == report["score"], report["review"]
+    assert report["score"] == expected_score({"passed": ["starts", "handshake", "idle_after_leave", "threads"]},
+                                             report)
+    assert "own_protocol_evidence" not in report["detected"]
+
+
+def test_a_window_without_sockets_is_no_client_to_review(graded):
+    checks = {c["id"]: c["status"] for c in report_of(graded, "window_client")["checks"]}
+    assert {checks[c] for c in checks if c.startswith("client_")} <= {"failed", "skipped"}, checks
+
+
+def test_a_students_own_override_is_ignored_and_said(graded):
+    report = report_of(graded, "outside_override")
+    assert report["files"]["server"] == "server.py"
+    assert any("chatlab.toml" in note and "--allow-student-overrides" in note for note in report["notes"])
+    assert graded["rows"]["outside_override"]["overrides"] == "chatlab.toml (ignored)"
+
+
+def test_a_copy_of_the_reference_is_flagged(graded):
+    summary = json.loads((graded["out"] / "summary.json").read_text(encoding="utf-8"))
+    flagged = {(pair["a"], pair["b"]) for pair in summary["similar"] if pair.get("kit")}
+    assert flagged == {("reference_copy", "reference_solution/tcp/server.py")}, summary["similar"]

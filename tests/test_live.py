@@ -29,7 +29,8 @@ def test_live_on_a_pipe_has_no_colour_codes():
     done = run([str(ROOT / "reference_solution" / "tcp"), "--live", "--lang", "en"])
     assert done.returncode == 0, done.stderr
     assert not ESCAPE.search(done.stdout)
-    assert "▶" in done.stdout and "alice →" in done.stdout and "bob ←" in done.stdout
+    # The server checks' users are called by the names drawn for this run (names.py).
+    assert "▶" in done.stdout and re.search(r"\w+ →", done.stdout) and re.search(r"\w+ ←", done.stdout)
     assert "✔ A message reaches every other user" in done.stdout
     assert "score: 100" in done.stdout
 

@@ -66,14 +66,19 @@ def test_programs_are_started_as_a_person_would(graded):
     assert report["files"] == spec["launch"], output
 
 
-def test_a_manual_check_costs_no_points_and_says_why(graded):
+def test_a_manual_check_earns_nothing_until_reviewed_and_says_why(graded):
     name, spec, report, output = graded
     for check in report["checks"]:
         if check["status"] == "manual":
             assert check["points"] == 0 and check["message"] and check["hint"], check
     if any(check["status"] == "manual" for check in report["checks"]):
-        assert "review" in output.lower(), output
+        assert "after review" in output.lower(), output
         assert report["review"] == [c["id"] for c in report["checks"] if c["status"] == "manual"]
+        # Its points stay in the denominator: waiting for a person is never a gift.
+        assert report["score"] < report["score_up_to"] <= report["max_score"], report["score"]
+        assert report["detected"].get("own_protocol_evidence"), report["detected"]
+    else:
+        assert report["score_up_to"] == report["score"]
 
 
 def test_a_package_the_client_lacks_is_named_with_the_fix(graded):

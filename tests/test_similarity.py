@@ -184,3 +184,29 @@ def test_fifty_submissions_are_compared_quickly():
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0, elapsed
     assert pairs  # the repeated sources are found
+
+
+def test_one_copy_of_the_kits_own_code_is_flagged_alone():
+    """A copy of the reference needs no second student to be seen, and many copies are no excuse."""
+    from autograder import batch
+
+    kit = batch.kit_code()
+    assert "reference_solution/tcp/server.py" in kit
+    assert any(label.startswith("notebooks/instructor/") for label in kit)
+    renamed = read_reference().replace("connection", "link").replace("nickname", "handle")
+    own = (FIXTURES / "tcp" / "nick_prompt" / "server.py").read_text(encoding="utf-8")
+    pairs = similarity.kit_pairs({"mallory": renamed, "honest": own}, kit,
+                                 boilerplate=batch.kit_code("student").values())
+    assert [(p.a, p.b, p.kit) for p in pairs] == [("mallory", "reference_solution/tcp/server.py", True)]
+    assert "kit's own code" in pairs[0].message().text("en") and "из самого курса" in pairs[0].message().text("ru")
+    crowd = {f"s{i}": renamed + f"\n# {i}\n" for i in range(8)}
+    assert len(similarity.kit_pairs(crowd, kit)) >= 8  # widely shared, still a copy of the reference
+
+
+def test_the_hostile_reference_copy_is_flagged_in_a_class():
+    from autograder import batch
+
+    entries = [batch.Entry(name, FIXTURES / path) for name, path in
+               (("reference_copy", "hostile/reference_copy"), ("nick_prompt", "tcp/nick_prompt"))]
+    pairs = batch.similar_submissions(entries)
+    assert [(p.a, p.b) for p in pairs] == [("reference_copy", "reference_solution/tcp/server.py")]

@@ -58,7 +58,7 @@ def room(server, grading, request):
     if server.kind == "udp":
         grading.learn_from_client()  # how the student's own client registers and leaves
     chat = Room(server.address, grading.profile, Transcript(grading.observer), kind=server.kind or "tcp",
-                user_factory=grading.user_factory())
+                user_factory=grading.user_factory(), cast=grading.cast)
     request.node.stash[ROOM_KEY] = chat
     try:
         yield chat

@@ -84,7 +84,7 @@ def check_nickname_handshake(room, server):
         if user.closed_by_server and (user is bob or (user.closed_at or said_at) < said_at):
             raise CheckFailed(msg("fail.handshake.closed", who=user.name), hint=msg("hint.handshake.closed"))
     if alice.closed_by_server:
-        raise CheckFailed(msg("fail.handshake.closed_after_message", who="alice"), hint=msg("hint.handshake.closed"))
+        raise CheckFailed(msg("fail.handshake.closed_after_message", who=alice.name), hint=msg("hint.handshake.closed"))
 
 
 @check("broadcast", depends=["handshake"])
@@ -95,12 +95,12 @@ def check_broadcast_reaches_everyone(room, grading):
     said, missing = _relay_round(room, users)
     profile = grading.profile
     if not missing:
-        first = said["alice"]
+        first = said[users[0].name]
         profile.echo = users[0].find(first) is not None
         # Lines if a line break ends the message before the next one begins
         # (after the text may come more of the frame: `"}` of a JSON object).
         first_end = users[1].find(first).end
-        following = users[1].find(said["carol"])
+        following = users[1].find(said[users[2].name])
         gap = users[1].text[first_end:following.start if following else first_end + 64]
         profile.framing = "lines" if "\n" in gap else "raw"
     if missing:
@@ -169,8 +169,8 @@ def check_join_is_announced(room, grading):
         # names him its own way: learn how it relays and names, then look again.
         notices = _notices_beyond_relay(room, alice, bob, grading.profile)
     if not notices:
-        shown = f"… bob / {bob.shown_as} …" if bob.shown_as else "… bob …"
-        raise CheckFailed(msg("fail.join_notice.missing"), expected=shown, actual=alice.new_text[-200:],
+        shown = f"… {bob.name} / {bob.shown_as} …" if bob.shown_as else f"… {bob.name} …"
+        raise CheckFailed(msg("fail.join_notice.missing", receiver=alice.name, joiner=bob.name), expected=shown, actual=alice.new_text[-200:],
                           hint=msg("hint.join_notice.missing"))
     grading.profile.notices = True
 
@@ -228,7 +228,8 @@ def check_leave_is_announced(room):
         carol.close()
         if alice.wait_for_notice(carol, NOTICE, exclude=getattr(carol, "left_with", None)):
             return
-    raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE), expected="… bob …",
+    raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE, receiver=alice.name, leaver=bob.name),
+                      expected=f"… {bob.name} …",
                       actual=alice.new_text[-200:], hint=msg("hint.leave_notice.missing"))
 
 
@@ -239,7 +240,7 @@ def check_survives_vanished_user(room, server):
     room.settle()
     bob.vanish()
     # Give the reset time to land; a leave notice, if the server sends one, ends the wait early.
-    room.wait_until(lambda: has_name(alice.new_text, "bob") and has_name(carol.new_text, "bob"), 0.5)
+    room.wait_until(lambda: has_name(alice.new_text, bob.name) and has_name(carol.new_text, bob.name), 0.5)
     for round_number in range(3):
         for sender, receiver in ((alice, carol), (carol, alice)):
             body = room.token(sender.name)
@@ -248,6 +249,7 @@ def check_survives_vanished_user(room, server):
                 died = not server.child.alive()
                 raise CheckFailed(
                     msg("fail.drop.dead" if died else "fail.drop.lost", sender=sender.name, receiver=receiver.name,
+                        vanished=bob.name,
                         number=round_number * 2 + (1 if sender is alice else 2)),
                     expected=body, actual=receiver.new_text[-200:],
                     hint=msg("hint.drop.dead" if died else "hint.drop.lost"))
@@ -323,7 +325,7 @@ def check_cyrillic_survives(room, grading):
                           actual=boris.new_text[-200:], hint=msg("hint.unicode"))
     named_by_us = grading.status("names") == "passed" and grading.profile.names is None
     if named_by_us and not boris.find(body, "Алиса").named:
-        raise CheckFailed(msg("fail.unicode.name"), expected=f"Алиса: {body}", actual=boris.new_text[-200:],
+        raise CheckFailed(msg("fail.unicode.name"), expected=f"{alisa.name}: {body}", actual=boris.new_text[-200:],
                           hint=msg("hint.unicode"))
 
 
@@ -363,7 +365,8 @@ def check_slow_reader_holds_nobody_up(room, grading):
     got = bob.stream.byte_count - start
     grading.profile_extra["slow_reader_seconds"] = round(time.monotonic() - began, 2)
     if got < total:
-        raise CheckFailed(msg("fail.slow_reader.stuck", got=got // 1024, total=total // 1024, seconds=round(STUCK)),
+        raise CheckFailed(msg("fail.slow_reader.stuck", got=got // 1024, total=total // 1024, seconds=round(STUCK),
+                              sender=alice.name, receiver=bob.name, stalled=carol.name),
                           expected=f"{total // 1024} KiB", actual=f"{got // 1024} KiB",
                           hint=msg("hint.slow_reader"))
 
@@ -394,11 +397,11 @@ def check_stream_is_cut_into_messages(room, grading):
         found = bob.find(body, "alice")
         if found is None or (named and not found.named):
             raise CheckFailed(msg("fail.framing.glued", first=first, second=second),
-                              expected=f"alice: {first}\nalice: {second}", actual=bob.new_text[-200:],
+                              expected=f"{alice.name}: {first}\n{alice.name}: {second}", actual=bob.new_text[-200:],
                               hint=msg("hint.framing"))
     found = bob.find(whole, "alice")
     if found is None or (named and not found.named):
-        raise CheckFailed(msg("fail.framing.split"), expected=f"alice: {whole}", actual=bob.new_text[-200:],
+        raise CheckFailed(msg("fail.framing.split"), expected=f"{alice.name}: {whole}", actual=bob.new_text[-200:],
                           hint=msg("hint.framing"))
 
 

@@ -84,7 +84,8 @@ def runner_result(report: dict, lang: str) -> dict:
             "line_no": 0,
             "duration": 0,
         })
-    passed = bool(tests) and all(t["status"] == "pass" for t in tests)
+    # Never "pass" while a check waits for a person: Classroom would take it as final.
+    passed = bool(tests) and all(t["status"] == "pass" for t in tests) and not report.get("review")
     return {"version": 1, "status": "pass" if passed else "fail", "max_score": 100, "tests": tests}
 
 

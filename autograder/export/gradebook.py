@@ -16,7 +16,7 @@ from typing import List
 
 from ..report import summary as summary_module
 
-BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds"]
+BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds", "overrides"]
 # Who a row is, when known: Moodle's name and participant id, a course's group, student and task folder.
 META_COLUMNS = ["group", "student", "participant", "task_path", "task_status", "candidates"]
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,10 +55,22 @@ def gradebook_csv(rows) -> str:
         points = {c["id"]: c["points"] for c in report.get("checks", [])}
         writer.writerow([cell(row.name), report.get("variant") or "", report.get("score") or 0.0,
                          report.get("max_score") or 0.0, row.status, cell(report.get("error") or ""),
-                         " ".join(report.get("review") or []), round(row.seconds, 1)]
+                         " ".join(report.get("review") or []), round(row.seconds, 1), cell(overrides(report))]
                         + [meta_cell(getattr(row, "meta", {}).get(c, "")) for c in known]
                         + [points.get(c, "") for c in checks])
     return buffer.getvalue()
+
+
+def overrides(report: dict) -> str:
+    """How the instructor (or, where allowed, the student) said to start the programs, and what was refused."""
+    launch = (report.get("detected") or {}).get("launch") or {}
+    said_by = launch.get("said_by") or {}
+    used = [f"{role}={report.get('files', {}).get(role, '')} ({said_by.get(role, '')})"
+            for role in launch.get("overridden") or []]
+    used += [f"{role}={name} (refused)" for role, name in (launch.get("refused") or {}).items()]
+    if launch.get("ignored"):
+        used.append(f"{launch['ignored']} (ignored)")
+    return "; ".join(used)
 
 
 def meta_cell(value) -> str:
@@ -101,7 +113,7 @@ def junit_xml(rows) -> bytes:
                 failure = ET.SubElement(case, "failure", message=message)
                 failure.text = xml_text(details(check))
                 counts["failures"] += 1
-            elif check["status"] == "skipped":
+            elif check["status"] in ("skipped", "manual"):  # waiting for a person is not a pass
                 ET.SubElement(case, "skipped", message=message)
                 counts["skipped"] += 1
             elif check["status"] == "error":

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 
 from .. import __name__ as package_name
 from ..i18n import translate
+from ..results import report_score_sentence
 from . import scoring
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -48,7 +49,8 @@ def results(report: dict, lang: str) -> dict:
         "output": summary_output(report, lang),
         "output_format": "md",
         "test_output_format": "text",
-        "visibility": "visible",
+        # Shown once the instructor publishes, not at once, while a check waits for a person.
+        "visibility": "after_published" if report.get("review") else "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
@@ -56,7 +58,7 @@ def results(report: dict, lang: str) -> dict:
 
 def summary_output(report: dict, lang: str) -> str:
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
-    lines = [f"**{t('ui.score', score=report.get('score', 0), max_score=100)}**"]
+    lines = [f"**{report_score_sentence(dict(report, max_score=100)).text(lang)}**"]
     if report.get("error"):
         lines.append(t("ui.error", error=report["error"]))
     elif report.get("variant"):

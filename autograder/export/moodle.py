@@ -49,8 +49,9 @@ def feedback(report: dict, lang: str) -> str:
         advisory = f" ({translate('ui.advisory', lang)})"
         failed = [(c.get("title") or c["id"]) + (advisory if c.get("max_points") == 0 else "")
                   for c in checks if c.get("status") == "failed"]
-        key = "ui.moodle.failed" if failed else "ui.moodle.all_passed"
-        text = translate(key, lang, {**params, "failed": "; ".join(failed)})
+        review = report.get("review") or []
+        key = "ui.moodle.pending" if review else "ui.moodle.failed" if failed else "ui.moodle.all_passed"
+        text = translate(key, lang, {**params, "failed": "; ".join(failed) or "—", "review": ", ".join(review)})
     text = " ".join(text.split())
     return text if len(text) <= MAX_FEEDBACK else text[:MAX_FEEDBACK - 1] + "…"
 
@@ -65,8 +66,10 @@ def worksheet_csv(rows, lang: str, now: Optional[datetime] = None) -> str:
         participant = row.meta.get("participant")
         if not participant or row.status in OUR_FAULT:
             continue
+        # Moodle skips an empty grade: nothing goes in as final while a check waits for a person.
+        grade = "" if row.report.get("review") else f"{row.score:g}"
         writer.writerow([f"Participant {participant}", cell(row.meta.get("student") or row.name),
-                         f"{row.score:g}", stamp, feedback(row.report, lang)])
+                         grade, stamp, feedback(row.report, lang)])
     return buffer.getvalue()
 
 

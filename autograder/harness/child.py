@@ -27,6 +27,7 @@ import socket
 import sys
 import threading
 import traceback
+import weakref
 
 _CONFIG = json.loads(sys.argv[1])
 _ROLE = _CONFIG["role"]  # "server" or "client"
@@ -88,7 +89,6 @@ def _apply_limits():
 # --- sockets -------------------------------------------------------------
 
 _INET = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
-_OriginalSocket = socket.socket
 _bound_kinds = set()
 
 
@@ -107,54 +107,67 @@ def _target(family):
     return (host, port)
 
 
-class GradedSocket(_OriginalSocket):
-    """A socket whose addresses belong to the grader."""
-
-    def bind(self, address):
-        if self.family not in _INET:
-            return super().bind(address)
-        kind = _kind(self)
-        if _ROLE == "server" and kind not in _bound_kinds:
-            port = _CONFIG.get("port", 0)
-            _bound_kinds.add(kind)
-        else:
-            port = 0
-        try:
-            result = super().bind((_loopback(self.family), port))
-        except OSError as error:
-            report("bind_error", kind=kind, requested=address, error=str(error))
-            raise
-        report("bind", kind=kind, requested=address, host=self.getsockname()[0], port=self.getsockname()[1])
-        return result
-
-    def listen(self, *args):
-        result = super().listen(*args)
-        report("listen", kind=_kind(self), port=self.getsockname()[1])
-        return result
-
-    def connect(self, address):
-        return super().connect(self._redirect(address, "connect"))
-
-    def connect_ex(self, address):
-        return super().connect_ex(self._redirect(address, "connect"))
-
-    def sendto(self, data, *args):
-        address = args[-1]
-        args = args[:-1] + (self._redirect(address, "sendto"),)
-        return super().sendto(data, *args)
-
-    def _redirect(self, address, how):
-        if _ROLE != "client" or self.family not in _INET or not _CONFIG.get("connect"):
-            return address
-        target = _target(self.family)
-        if not getattr(self, "_reported_target", False):
-            self._reported_target = True
-            report(how, kind=_kind(self), requested=address)
-        return target
+# The addresses belong to the grader.  The real ``socket.socket`` keeps its
+# identity (name, module, repr, bases, ``type(s) is socket.socket``): only
+# these methods are replaced on it, so a program cannot tell a graded run by
+# its socket class and behave for the grader alone.
+_REAL = {name: getattr(socket.socket, name) for name in ("bind", "listen", "connect", "connect_ex", "sendto")}
+_reported_targets = weakref.WeakSet()
 
 
-socket.socket = GradedSocket
-socket.SocketType = GradedSocket
+def bind(self, address):
+    if self.family not in _INET:
+        return _REAL["bind"](self, address)
+    kind = _kind(self)
+    if _ROLE == "server" and kind not in _bound_kinds:
+        port = _CONFIG.get("port", 0)
+        _bound_kinds.add(kind)
+    else:
+        port = 0
+    try:
+        result = _REAL["bind"](self, (_loopback(self.family), port))
+    except OSError as error:
+        report("bind_error", kind=kind, requested=address, error=str(error))
+        raise
+    report("bind", kind=kind, requested=address, host=self.getsockname()[0], port=self.getsockname()[1])
+    return result
+
+
+def listen(self, *args):
+    result = _REAL["listen"](self, *args)
+    report("listen", kind=_kind(self), port=self.getsockname()[1])
+    return result
+
+
+def connect(self, address):
+    return _REAL["connect"](self, _redirect(self, address, "connect"))
+
+
+def connect_ex(self, address):
+    return _REAL["connect_ex"](self, _redirect(self, address, "connect"))
+
+
+def sendto(self, data, *args):
+    address = args[-1]
+    args = args[:-1] + (_redirect(self, address, "sendto"),)
+    return _REAL["sendto"](self, data, *args)
+
+
+def _redirect(sock, address, how):
+    if _ROLE != "client" or sock.family not in _INET or not _CONFIG.get("connect"):
+        return address
+    if sock not in _reported_targets:
+        _reported_targets.add(sock)
+        report(how, kind=_kind(sock), requested=address)
+    return _target(sock.family)
+
+
+for _function in (bind, listen, connect, connect_ex, sendto):
+    _function.__qualname__ = "socket." + _function.__name__
+    _function.__module__ = "socket"
+    _function.__doc__ = _REAL[_function.__name__].__doc__
+    setattr(socket.socket, _function.__name__, _function)
+del bind, listen, connect, connect_ex, sendto, _function
 
 
 # --- input() at start-up ---------------------------------------------------

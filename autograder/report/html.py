@@ -11,6 +11,7 @@ from html import escape
 from typing import List, Optional
 
 from ..i18n import entry_text, entry_who, translate
+from ..results import report_score_sentence
 from .invisible import label, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
@@ -51,9 +52,10 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
     title = t("ui.report.title", submission=report.get("submission", ""))
     body: List[str] = [f"<h1>{escape(title)}</h1>",
-                       f"<p class=\"score\">{escape(t('ui.score', score=_num(report.get('score')), max_score=_num(report.get('max_score'))))}</p>"]
+                       f"<p class=\"score\">{escape(report_score_sentence(report).text(lang))}</p>"]
     if report.get("review"):
         body.append(f"<p class=\"manual\">{escape(t('ui.review', checks=', '.join(report['review'])))}</p>")
+    body += [f"<p class=\"failed\">{escape(note)}</p>" for note in report.get("notes") or []]
     if report.get("error"):
         body.append(f"<p class=\"failed\">{escape(t('ui.error', error=report['error']))}</p>")
     else:

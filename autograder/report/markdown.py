@@ -11,6 +11,7 @@ import re
 from typing import List, Optional
 
 from ..i18n import entry_text, entry_who, translate
+from ..results import report_score_sentence
 from .invisible import label, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
@@ -21,10 +22,11 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     lang = lang or report.get("lang") or "en"
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
     out: List[str] = [f"## {t('ui.report.title', submission=escape(report.get('submission', '')))}", ""]
-    out.append(f"**{t('ui.score', score=_num(report.get('score', 0)), max_score=_num(report.get('max_score', 0)))}**")
+    out.append(f"**{report_score_sentence(report).text(lang)}**")
     out.append("")
     if report.get("review"):
         out += [f"{MARKS['manual']} {t('ui.review', checks=', '.join(report['review']))}", ""]
+    out += [f"⚠️ {escape(note)}\n" for note in report.get("notes") or []]
     if report.get("error"):
         out += [t("ui.error", error=escape(report["error"])), ""]
         return finish(out, report, lang)

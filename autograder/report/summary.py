@@ -65,6 +65,9 @@ class LiveProgress:
         line.append(f" {mark} ", style=f"bold {colour}")
         line.append(row.name)
         line.append(f"  {row.score:g}/{row.report.get('max_score') or 0:g}", style=colour)
+        if row.report.get("review"):  # the rest waits for a person (autograde review)
+            line.append("  " + translate("ui.summary.pending", self.lang, {"score_up_to": row.report.get(
+                "score_up_to", row.score), "count": len(row.report["review"])}), style="blue")
         line.append(f"  {status_word(row.status, self.lang)}", style="dim")
         line.append("  " + translate("ui.seconds", self.lang, {"seconds": f"{row.seconds:.1f}"}), style="dim")
         if row.report.get("error"):

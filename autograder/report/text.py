@@ -25,9 +25,11 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     if report.files:  # names a student chose: an ESC in one must not reach the terminal
         console.print(Text(t("ui.files", server=visible(said(report.files.get("server", "—"), lang)),
                              client=visible(said(report.files.get("client", "—"), lang)))))
+    for note in report.notes:
+        console.print(Text(note.text(lang), style="yellow"))
     if report.error:
         console.print(Text(t("ui.error", error=visible(report.error.text(lang), 2000)), style="bold red"))
-        console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
+        console.print(Text(report.score_sentence().text(lang), style="bold"))
         return
     console.print(t("ui.variant", variant=report.variant,
                     reason=report.cap_reason.text(lang) if report.cap_reason else ""))
@@ -42,7 +44,7 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     console.print()
     if report.detected.get("uses_threading") is False:
         console.print(Text(t("ui.threading_penalty", factor=report.threading_factor), style="yellow"))
-    console.print(Text(t("ui.score", score=report.score, max_score=report.max_score), style="bold"))
+    console.print(Text(report.score_sentence().text(lang), style="bold"))
     if report.review:
         console.print(Text(t("ui.review", checks=", ".join(report.review)), style="bold blue"))
     console.print(Text(t("ui.duration", seconds=round(report.duration, 1)), style="dim"))
