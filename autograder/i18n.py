@@ -909,6 +909,24 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "nb.fail.autograde_crashed": {"en": "autograde stopped without a report (its output is below)",
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
+    # --- people (issue 17) ---
+    "ui.report.earlier_lines": {"en": "… {count} earlier lines", "ru": "… выше ещё строк: {count}"},
+    "fail.starts.syntax": {"en": "the server is not valid Python: {file}, line {line}: {detail}",
+                           "ru": "сервер — не корректный Python: {file}, строка {line}: {detail}"},
+    "hint.starts.syntax": {"en": "Python stops at the line shown (the caret marks where it gave up); look there and just before it for a missing bracket, colon or quote.",
+                           "ru": "Python остановился на показанной строке (галочка ^ — место, где он сдался); ищите там и строкой выше пропущенную скобку, двоеточие или кавычку."},
+    "hint.starts.python2": {"en": "This is Python 2 (print without brackets, raw_input, except E, e): the grader runs Python 3; write print(...), input(), except E as e.",
+                            "ru": "Это Python 2 (print без скобок, raw_input, except E, e), а проверка идёт на Python 3: пишите print(...), input(), except E as e."},
+    "skip.dependency.failed": {"en": "not run: it needs “{check}”, which failed",
+                               "ru": "не запускалась: она зависит от «{check}», а та не пройдена"},
+    "skip.dependency.skipped": {"en": "not run: it needs “{check}”, which did not run either",
+                                "ru": "не запускалась: она зависит от «{check}», а та тоже не запускалась"},
+    "skip.dependency.error": {"en": "not run: it needs “{check}”, which the grader could not run",
+                              "ru": "не запускалась: она зависит от «{check}», которую проверяющий не смог выполнить"},
+    "skip.dependency.manual": {"en": "not run: it needs “{check}”, which waits for a person",
+                               "ru": "не запускалась: она зависит от «{check}», которую должен посмотреть человек"},
+    "skip.dependency.not_run": {"en": "not run: it needs “{check}”, which did not run",
+                                "ru": "не запускалась: она зависит от «{check}», которая не выполнялась"},
 }
 
 

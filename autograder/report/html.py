@@ -11,7 +11,7 @@ from html import escape
 from typing import List, Optional
 
 from ..i18n import entry_text, entry_who, translate
-from .invisible import label, shown
+from .invisible import label, output, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
 COLOURS = {"send": "#0969da", "recv": "#1a7f37"}  # user → server, server → user
@@ -121,7 +121,7 @@ def problem_section(check: dict, lang: str) -> str:
         if value:
             right.append(f"<h3>{escape(t(key))}</h3><pre>{escape(shown(value))}</pre>")
     if check.get("server_output"):
-        right.append(f"<h3>{escape(t('ui.server_said'))}</h3><pre>{escape(shown(check['server_output'][-3000:]))}</pre>")
+        right.append(f"<h3>{escape(t('ui.server_said'))}</h3><pre>{escape(output(check['server_output'], 3000, lang))}</pre>")
     if left or right:
         out.append("<div class=\"grid\">" + (f"<div class=\"seq\">{''.join(left)}</div>" if left else "")
                    + (f"<div>{''.join(right)}</div>" if right else "") + "</div>")

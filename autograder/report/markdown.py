@@ -11,7 +11,7 @@ import re
 from typing import List, Optional
 
 from ..i18n import entry_text, entry_who, translate
-from .invisible import label, shown
+from .invisible import label, output, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
 TRANSCRIPT_TAIL = 14
@@ -75,7 +75,7 @@ def check_section(check: dict, lang: str) -> List[str]:
             rows.insert(0, t("ui.report.earlier_steps", count=len(transcript) - len(tail)))
         out += [f"<details><summary>{t('ui.transcript')}</summary>", ""] + fenced("\n".join(rows)) + ["</details>", ""]
     if check.get("server_output"):
-        out += [f"**{t('ui.server_said')}:**", ""] + fenced(shown(check["server_output"][-1500:]))
+        out += [f"**{t('ui.server_said')}:**", ""] + fenced(output(check["server_output"], 1500, lang))
     return out
 
 

@@ -12,6 +12,8 @@ from rich.text import Text
 
 from ..i18n import entry_text, entry_who, translate
 from ..results import CheckResult, Report, said
+from .excerpt import tail
+from .invisible import label, shown
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
          "manual": ("?", "blue")}
@@ -67,15 +69,20 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
         console.print(Text("     " + result.message.text(lang), style=colour))
     if result.status in ("skipped", "manual"):
         return
-    for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
+    for name, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
         if value:
-            console.print(Text(f"     {label}: {value!r}", style="dim"))
+            console.print(Text(f"     {name}: {label(shown(value), 300)}", style="dim"))
     if result.hint:
         console.print(Text(f"     {t('ui.hint')}: {result.hint.text(lang)}", style="cyan"))
     if result.server_output:
         console.print(Text(f"     {t('ui.server_said')}:", style="dim"))
-        for row in result.server_output.splitlines()[-8:]:
-            console.print(Text("       " + row, style="dim"))
+        kept, earlier = tail(result.server_output, 800)
+        rows = kept.splitlines()[-8:]
+        earlier += len(kept.splitlines()) - len(rows)
+        if earlier:
+            console.print(Text("       " + translate("ui.report.earlier_lines", lang, {"count": earlier}), style="dim"))
+        for row in rows:
+            console.print(Text("       " + shown(row), style="dim"))
     if result.transcript:
         console.print(Text(f"     {t('ui.transcript')}:", style="dim"))
         for entry in result.transcript[-14:]:
