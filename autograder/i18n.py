@@ -910,6 +910,16 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
     # --- people (issue 17) ---
+    "hint.evidence.raised": {"en": "Seen: {type} at {file}, line {line}: {code}.",
+                             "ru": "Что видно: {type} в {file}, строка {line}: {code}."},
+    "hint.evidence.code": {"en": "Seen in the server, line {line}: {code}.",
+                           "ru": "Что видно в сервере, строка {line}: {code}."},
+    "mistake.client_eof_on_input": {
+        "en": "The client crashes when the keyboard ends: input() raises EOFError at the end of input (Ctrl+D, Ctrl+Z then Enter on Windows, or a closed pipe) and nothing catches it. Fix: wrap the input() loop in try/except (EOFError, KeyboardInterrupt), then close the socket and exit quietly.",
+        "ru": "Клиент падает, когда кончается ввод с клавиатуры: input() бросает EOFError в конце ввода (Ctrl+D, на Windows Ctrl+Z и Enter, или закрытый канал), и его никто не ловит. Исправление: оберните цикл с input() в try/except (EOFError, KeyboardInterrupt), затем закройте сокет и завершитесь без traceback."},
+    "mistake.leave_not_noticed": {
+        "en": "The server never notices that a user left: nothing removes the user, and nobody is told. Fix: when recv() returns b\"\" (or raises OSError), remove the user from the list under the lock and send “<nick> left the chat” to the others.",
+        "ru": "Сервер не замечает, что пользователь ушёл: его никто не удаляет и никому об этом не сообщают. Исправление: когда recv() вернул b\"\" (или бросил OSError), удалите пользователя из списка под замком и отправьте остальным «<ник> вышел из чата»."},
     "ui.report.earlier_lines": {"en": "… {count} earlier lines", "ru": "… выше ещё строк: {count}"},
     "fail.starts.syntax": {"en": "the server is not valid Python: {file}, line {line}: {detail}",
                            "ru": "сервер — не корректный Python: {file}, строка {line}: {detail}"},
