@@ -1,0 +1,50 @@
+"""What a program printed, as reports show it: the student's frames only, marks once, whole lines (issue 17)."""
+import pytest
+
+from autograder.report import html, markdown
+from autograder.report.excerpt import student_traceback, tail
+
+pytestmark = pytest.mark.timeout(30)
+
+RAW = """Traceback (most recent call last):
+  File "/tmp/chatlab-run-1/child.py", line 469, in <module>
+    main()
+  File "/tmp/chatlab-run-1/child.py", line 453, in main
+    runpy.run_path(script, run_name="__main__")
+  File "<frozen runpy>", line 290, in run_path
+  File "/usr/lib/python3.11/runpy.py", line 98, in _run_module_code
+    exec(code, run_globals)
+  File "/tmp/chatlab-ab12/client.py", line 33, in <module>
+    line = input()
+           ^^^^^^^
+  File "/tmp/chatlab-run-1/child.py", line 186, in _graded_input
+    return _original_input(prompt)
+EOFError: EOF when reading a line
+"""
+
+
+def test_a_traceback_keeps_only_the_students_frames():
+    kept = student_traceback(RAW, "/tmp/chatlab-ab12")
+    assert kept.splitlines() == ["Traceback (most recent call last):", '  File "client.py", line 33, in <module>',
+                                 "    line = input()", "           ^^^^^^^", "EOFError: EOF when reading a line"]
+    for grader in ("child.py", "_graded_input", "<frozen runpy>", "runpy"):
+        assert grader not in kept
+
+
+def test_an_excerpt_starts_at_a_line_and_says_how_many_came_before():
+    text = "\n".join(f"Thread-{i} says hello" for i in range(100))
+    kept, earlier = tail(text, 200)
+    assert kept.startswith("Thread-") and earlier == 100 - len(kept.splitlines())
+    assert tail("short\n", 200) == ("short", 0)
+
+
+@pytest.mark.parametrize("render", [markdown.render, html.render])
+def test_reports_mark_invisible_characters_once(render):
+    output = student_traceback(RAW, "/tmp/chatlab-ab12") + "\n".join(f"line {i}\tend " for i in range(300))
+    report = {"submission": "s", "score": 0, "max_score": 100, "variant": "tcp-multi", "checks": [
+        {"id": "client_exits", "status": "failed", "points": 0, "max_points": 3, "message": "m",
+         "actual": "hello\r\nworld\n", "server_output": output, "transcript": []}]}
+    page = render(report, "en")
+    assert "⏎⏎" not in page and "⏎\n" in page and "⇥" in page and "␍⏎" in page
+    assert "earlier lines" in page and "child.py" not in page
+    assert "ещё строк" in render(report, "ru") or "строк" in render(report, "ru")
