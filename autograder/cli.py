@@ -67,6 +67,7 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--rubric", type=Path, metavar=h("meta.file"), help=h("help.rubric"))
         p.add_argument("--fail-under", type=float, metavar="N", help=h("help.fail_under"))
         p.add_argument("--live", action="store_true", help=h("help.live"))
+        p.add_argument("--pace", type=float, metavar=h("meta.seconds"), default=None, help=h("help.pace"))
         kind = p.add_mutually_exclusive_group()
         kind.add_argument("--batch", action="store_true", help=h("help.batch"))
         kind.add_argument("--single", action="store_true", help=h("help.single"))
@@ -209,9 +210,9 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
     say_ignored(args, lang)  # after isolating: the run that goes on says it, once
     observer = None
     if args.live:
-        from .live import LiveView
+        from .live import DEFAULT_PACE, LiveView
 
-        observer = LiveView(lang=lang)
+        observer = LiveView(lang=lang, pace=DEFAULT_PACE if args.pace is None else args.pace)
     limits = None
     if args.allow_packages:
         from . import packages
@@ -224,6 +225,8 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
             return 2
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
                                 launch={"server": args.server, "client": args.client})
+    if observer is not None:
+        observer.close()  # the room reads the last check before the report
     if args.json is not None and str(args.json) == "-":
         print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
     else:

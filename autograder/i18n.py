@@ -910,6 +910,12 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
     # --- people (issue 17) ---
+    "ui.live.more": {"en": "… {count} more lines of this check (all of them are in the report)",
+                     "ru": "… ещё строк этой проверки: {count} (все они есть в отчёте)"},
+    "cli.help.pace": {"en": "with --live: seconds between lines, so a room can follow (default: 0.15; 0 = as fast as it happens)",
+                      "ru": "вместе с --live: пауза между строками в секундах, чтобы аудитория успевала читать (по умолчанию 0.15; 0 — без пауз)"},
+    "demo.join_plain": {"en": "or, any line-based client: nc {host} {port}   (Windows: telnet {host} {port})",
+                        "ru": "или любым построчным клиентом: nc {host} {port}   (Windows: telnet {host} {port})"},
     "cli.meta.options": {"en": "OPTIONS", "ru": "ПАРАМЕТРЫ"},
     "cli.commands": {"en": "commands (autograde COMMAND --help for each):",
                      "ru": "команды (autograde КОМАНДА --help — подробности о каждой):"},
