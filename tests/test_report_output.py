@@ -48,3 +48,25 @@ def test_reports_mark_invisible_characters_once(render):
     assert "⏎⏎" not in page and "⏎\n" in page and "⇥" in page and "␍⏎" in page
     assert "earlier lines" in page and "child.py" not in page
     assert "ещё строк" in render(report, "ru") or "строк" in render(report, "ru")
+
+
+def test_detected_is_said_in_words_in_either_language():
+    from autograder.report.detected import in_words
+
+    detected = {"handshake": "prompt", "prompt": "NICK", "echo": False, "framing": "lines", "history": False,
+                "notices": True, "transport": "tcp", "startup_seconds": 0.04, "threads": {"idle": 1, "with_3_users": 4},
+                "client_frame_join": "…⏎", "drivers": {"ways": ["wire", "learned"], "why": {"learned": "own_frames"}},
+                "uses_threading": True}
+    for lang in ("en", "ru"):
+        said = in_words(detected, lang)
+        assert not any(mark in said for mark in ("{", "=", "⏎", "'ways'", "drivers", "handshake", "client_frame"))
+    assert "one message per line" in in_words(detected, "en") and "NICK" in in_words(detected, "en")
+    assert "одно сообщение — одна строка" in in_words(detected, "ru")
+    assert in_words({"drivers": {"ways": ["wire"], "why": {}}}, "en") == ""  # the usual way is not news
+
+
+def test_a_dependency_that_failed_is_said_plainly():
+    from autograder.i18n import translate
+
+    assert translate("skip.dependency.failed", "en", {"check": "starts"}).endswith("which failed")
+    assert "не пройдена" in translate("skip.dependency.failed", "ru", {"check": "starts"})

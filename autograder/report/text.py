@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..i18n import entry_text, entry_who, translate
 from ..results import CheckResult, Report, said
+from .detected import in_words
 from .excerpt import tail
 from .invisible import label, shown
 
@@ -33,8 +34,9 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     console.print(t("ui.variant", variant=report.variant,
                     reason=report.cap_reason.text(lang) if report.cap_reason else ""))
     if report.detected:
-        facts = ", ".join(f"{k}={v}" for k, v in report.detected.items())
-        console.print(Text(t("ui.detected", detected=facts), style="dim"))
+        facts = in_words(report.detected, lang)
+        if facts:
+            console.print(Text(t("ui.detected", detected=facts), style="dim"))
     console.print()
     for result in report.checks:
         if result.hidden and not show_hidden:
