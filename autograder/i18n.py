@@ -910,6 +910,11 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
     # --- people (issue 17) ---
+    "ui.nothing_arrived": {"en": "(nothing arrived)", "ru": "(ничего не пришло)"},
+    "expected.notice.join": {"en": "a line naming {name} that tells that {name} has come, in any words",
+                             "ru": "строка с именем {name} о том, что {name} вошёл в чат, любыми словами"},
+    "expected.notice.leave": {"en": "a line naming {name} that tells that {name} has gone, in any words",
+                              "ru": "строка с именем {name} о том, что {name} вышел из чата, любыми словами"},
     "detected.blank.name": {"en": "<nickname>", "ru": "<ник>"},
     "detected.blank.text": {"en": "<message>", "ru": "<сообщение>"},
     "detected.blank.newline": {"en": "line break", "ru": "перевод строки"},

@@ -67,7 +67,7 @@ class CheckFailed(Exception):
     else a check raises is our fault and becomes ``error``.
     """
 
-    def __init__(self, message: Msg, *, expected: Optional[str] = None, actual: Optional[str] = None,
+    def __init__(self, message: Msg, *, expected: Optional[Any] = None, actual: Optional[str] = None,
                  hint: Optional[Msg] = None, facts: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message.key)
         self.message = message
@@ -85,7 +85,7 @@ class CheckResult:
     max_points: float = 0.0
     message: Optional[Msg] = None
     hint: Optional[Msg] = None
-    expected: Optional[str] = None
+    expected: Optional[Any] = None  # the text that should have arrived, or a sentence (Msg) saying what would do
     actual: Optional[str] = None
     transcript: List[dict] = field(default_factory=list)
     server_output: Optional[str] = None
@@ -110,7 +110,7 @@ class CheckResult:
             "max_points": self.max_points,
             "message": self.message.text(lang) if self.message else None,
             "hint": self.hint.text(lang) if self.hint else None,
-            "expected": self.expected,
+            "expected": said(self.expected, lang),
             "actual": self.actual,
             "transcript": localised_transcript(self.transcript, lang),
             "server_output": self.server_output,

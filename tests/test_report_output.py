@@ -70,3 +70,20 @@ def test_a_dependency_that_failed_is_said_plainly():
 
     assert translate("skip.dependency.failed", "en", {"check": "starts"}).endswith("which failed")
     assert "не пройдена" in translate("skip.dependency.failed", "ru", {"check": "starts"})
+
+
+def test_expected_is_the_line_that_should_have_arrived_in_the_chats_own_form():
+    from autograder.checks.server_tcp import _expected_line
+    from autograder.protocol import find_message
+
+    class User:
+        def __init__(self, name, text):
+            self.name, self.text = name, text
+
+        def find(self, body):
+            return find_message(self.text, body, None, 0)
+
+    said = {"alice": "alice-1", "bob": "bob-2"}
+    users = [User("alice", "[12:00] <bob> bob-2 ~\n"), User("bob", "")]
+    assert _expected_line(users, said, "alice", "alice-1") == "[12:00] <alice> alice-1 ~"
+    assert _expected_line([User("alice", ""), User("bob", "")], said, "alice", "alice-1") == "alice: alice-1"

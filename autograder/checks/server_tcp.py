@@ -33,6 +33,21 @@ def _missing(deliveries) -> str:
     return "; ".join(f"{sender} → {receiver}: {body!r}" for sender, receiver, body in deliveries[:6])
 
 
+def _expected_line(users, said, sender: str, body: str) -> str:
+    """The line ``body`` from ``sender`` should have arrived as, in this chat's own form: a message
+    that did arrive, its sender and text swapped for these (the recommended form if none did)."""
+    for receiver in users:
+        for other, other_body in said.items():
+            found = receiver.find(other_body) if other_body != body else None
+            if found:
+                text = receiver.text
+                start = text.rfind("\n", 0, found.start) + 1
+                end = text.find("\n", found.end)
+                line = text[start:end if end >= 0 else len(text)]
+                return line.replace(other_body, body).replace(other, sender)
+    return f"{sender}: {body}"
+
+
 def _relay_round(room, users, wait=DELIVERY):
     """Each user in turn says a token; returns (token by sender, missing deliveries)."""
     said, missing = {}, []
@@ -106,9 +121,11 @@ def check_broadcast_reaches_everyone(room, grading):
     if missing:
         echoed = any(sender.find(said[sender.name]) for sender in users)
         delivered = len(users) * (len(users) - 1) - len(missing)
+        sender, receiver, body = missing[0]
+        got = next(u for u in users if u.name == receiver).new_text[-300:]
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
-                          expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"),
-                          facts={"echo_to_sender": echoed, "delivered": delivered})
+                          expected=_expected_line(users, said, sender, body), actual=got or None,
+                          hint=msg("hint.broadcast.missing"), facts={"echo_to_sender": echoed, "delivered": delivered})
     _long_message_arrives_whole(room, users)
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
@@ -161,7 +178,8 @@ def check_join_is_announced(room, grading):
     room.settle()
     room.join("bob")
     if not alice.wait_for_mention("bob", NOTICE):
-        raise CheckFailed(msg("fail.join_notice.missing"), expected="… bob …", actual=alice.new_text[-200:],
+        raise CheckFailed(msg("fail.join_notice.missing"), expected=msg("expected.notice.join", name="bob"),
+                          actual=alice.new_text[-200:],
                           hint=msg("hint.join_notice.missing"))
     grading.profile.notices = True
 
@@ -173,7 +191,7 @@ def check_leave_is_announced(room):
     room.settle()
     bob.close()
     if not alice.wait_for_notice("bob", NOTICE, exclude=getattr(bob, "left_with", None)):
-        raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE), expected="… bob …",
+        raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE), expected=msg("expected.notice.leave", name="bob"),
                           actual=alice.new_text[-200:], hint=msg("hint.leave_notice.missing"))
 
 

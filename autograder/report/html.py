@@ -122,7 +122,8 @@ def problem_section(check: dict, lang: str) -> str:
     if transcript:
         left.append(f"<h3>{escape(t('ui.report.sequence'))}</h3><div class=\"diagram\">{sequence_svg(transcript, lang)}</div>")
     right = []
-    for key, value in (("ui.expected", check.get("expected")), ("ui.actual", check.get("actual"))):
+    actual = check.get("actual") or (t("ui.nothing_arrived") if check.get("expected") else None)
+    for key, value in (("ui.expected", check.get("expected")), ("ui.actual", actual)):
         if value:
             right.append(f"<h3>{escape(t(key))}</h3><pre>{escape(shown(value))}</pre>")
     if check.get("server_output"):

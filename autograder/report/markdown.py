@@ -64,7 +64,8 @@ def check_section(check: dict, lang: str) -> List[str]:
         out += [escape(check["message"]), ""]
     if check.get("hint"):
         out += [f"💡 **{t('ui.hint')}:** {escape(check['hint'])}", ""]
-    for key, value in ((t("ui.expected"), check.get("expected")), (t("ui.actual"), check.get("actual"))):
+    actual = check.get("actual") or (t("ui.nothing_arrived") if check.get("expected") else None)
+    for key, value in ((t("ui.expected"), check.get("expected")), (t("ui.actual"), actual)):
         if value:
             out += [f"**{key}:**", ""] + fenced(shown(value))
     transcript = check.get("transcript") or []

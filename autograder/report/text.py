@@ -71,7 +71,9 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
         console.print(Text("     " + result.message.text(lang), style=colour))
     if result.status in ("skipped", "manual"):
         return
-    for name, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
+    expected = said(result.expected, lang)
+    actual = result.actual or (t("ui.nothing_arrived") if expected else None)
+    for name, value in ((t("ui.expected"), expected), (t("ui.actual"), actual)):
         if value:
             console.print(Text(f"     {name}: {label(shown(value), 300)}", style="dim"))
     if result.hint:
