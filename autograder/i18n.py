@@ -910,6 +910,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                   "ru": "autograde завершился без отчёта (его вывод ниже)"},
     "nb.fail.no_checks": {"en": "autograde ran no checks", "ru": "autograde не выполнил ни одной проверки"},
     # --- people (issue 17) ---
+    "ui.driven.learned_text": {"en": "with the lines your client sends, learnt from it",
+                               "ru": "строками в том виде, в каком их шлёт ваш клиент"},
     "ui.nothing_arrived": {"en": "(nothing arrived)", "ru": "(ничего не пришло)"},
     "expected.notice.join": {"en": "a line naming {name} that tells that {name} has come, in any words",
                              "ru": "строка с именем {name} о том, что {name} вошёл в чат, любыми словами"},

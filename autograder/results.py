@@ -97,6 +97,7 @@ class CheckResult:
     signature: Optional[str] = None  # the known mistake recognised (hints.py)
     driven_by: str = "wire"  # who played the users: drivers.WAYS
     tried: List[str] = field(default_factory=list)  # every way tried, in order
+    driven_how: Optional[str] = None  # a finer word for the way (``learned_text``: learnt text lines), for the reader
 
     def title(self, lang: str) -> str:
         return i18n.translate(self.title_key or f"check.{self.id}", lang)
@@ -117,6 +118,7 @@ class CheckResult:
             "mistake": self.signature,
             "driven_by": self.driven_by,
             "tried": self.tried or [self.driven_by],
+            "driven_how": self.driven_how,
             "hidden": self.hidden,
             "duration": round(self.duration, 3),
         }

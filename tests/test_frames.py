@@ -72,3 +72,13 @@ def test_json_escapes_read_as_text_at_every_split():
         stream.feed(data[cut:])
         stream.close()
         assert stream.text == whole, cut
+
+
+def test_a_learnt_chat_line_is_not_called_a_protocol_of_ones_own():
+    from autograder.frames import NAME_MARK, FrameShape
+
+    assert FrameShape(before=NAME_MARK + b": ", after=b"\n").text_line  # "alice: hello": a plain chat line
+    assert FrameShape(before=b"[" + NAME_MARK + b"] ", after=b"\r\n").text_line
+    assert not FrameShape(before=b"MSG:", after=b"\n").text_line  # a command word: the student's protocol
+    assert not FrameShape(before=b'{"text": "', after=b'"}\n', json_string=True).text_line
+    assert not FrameShape(after=b"\x00").text_line and not FrameShape(header="u32be").text_line

@@ -87,3 +87,15 @@ def test_expected_is_the_line_that_should_have_arrived_in_the_chats_own_form():
     users = [User("alice", "[12:00] <bob> bob-2 ~\n"), User("bob", "")]
     assert _expected_line(users, said, "alice", "alice-1") == "[12:00] <alice> alice-1 ~"
     assert _expected_line([User("alice", ""), User("bob", "")], said, "alice", "alice-1") == "alice: alice-1"
+
+
+@pytest.mark.parametrize("render", [markdown.render, html.render])
+def test_own_protocol_is_said_only_of_a_protocol_of_ones_own(render):
+    def page(how):
+        check = {"id": "names", "status": "passed", "points": 10, "max_points": 10, "driven_by": "learned",
+                 "driven_how": how}
+        return render({"submission": "s", "score": 100, "max_score": 100, "variant": "tcp-multi",
+                       "checks": [check]}, "en")
+
+    assert "own protocol" not in page("learned_text") and "lines your client sends" in page("learned_text")
+    assert "in your own protocol" in page(None)

@@ -93,7 +93,8 @@ def checks_table(checks: List[dict], lang: str) -> str:
             name = f"<a href=\"#check-{escape(check['id'])}\">{name}</a>"
         way = check.get("driven_by") or "wire"
         if way != "wire":
-            name += f" <span class=\"dim\">({escape(t(f'ui.driven.{way}'))})</span>"
+            how = check.get("driven_how") or way
+            name += f" <span class=\"dim\">({escape(t(f'ui.driven.{how}'))})</span>"
         note = f"<div class=\"dim\">{escape(check['message'])}</div>" if status == "skipped" and check.get("message") else ""
         rows.append(f"<tr class=\"{status}\"><td class=\"mark\">{MARKS.get(status, '')}</td>"
                     f"<td>{name} <span class=\"dim\">[{escape(check['id'])}]</span>{note}</td>"

@@ -38,7 +38,8 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     out += [f"| | {t('ui.report.check')} | {t('ui.report.points')} |", "|---|---|---|"]
     for check in checks:
         way = check.get("driven_by") or "wire"
-        driven = f" _({t(f'ui.driven.{way}')})_" if way != "wire" else ""
+        how = check.get("driven_how") or way
+        driven = f" _({t(f'ui.driven.{how}')})_" if way != "wire" else ""
         out.append(f"| {MARKS.get(check['status'], '')} | {escape(check.get('title') or check['id'])}{driven} "
                    f"| {_points(check, t)} |")
     out.append("")

@@ -58,7 +58,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     line.append(result.title(lang))
     line.append(f"  [{result.id}]", style="dim")
     if result.driven_by != "wire":
-        line.append(f"  ({translate(f'ui.driven.{result.driven_by}', lang)})", style="dim")
+        line.append(f"  ({translate(f'ui.driven.{result.driven_how or result.driven_by}', lang)})", style="dim")
     if result.max_points == 0 and result.status in ("passed", "failed"):
         line.append(f"  ({translate('ui.advisory', lang)})", style="yellow")
     else:
