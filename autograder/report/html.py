@@ -173,11 +173,11 @@ def sequence_svg(transcript: List[dict], lang: str) -> str:
     fits = max(3, int(gap / CHAR) - 1)  # a lane's name, centred, stays between its neighbours
     for name in lanes:
         colour = "#1d1d1f" if name == server else "#0969da"
-        shown_name = name if len(name) <= fits else name[: fits - 1] + "…"
+        shown_name = escape(name) if len(name) <= fits else f"<title>{escape(name)}</title>{escape(name[: fits - 1])}…"
         parts.append(f"<line x1=\"{x[name]}\" y1=\"{TOP - 14}\" x2=\"{x[name]}\" y2=\"{height - 4}\" "
                      f"stroke=\"#d0d7de\" stroke-dasharray=\"4 3\"/>")
         parts.append(f"<text class=\"lane\" x=\"{x[name]}\" y=\"20\" text-anchor=\"middle\" fill=\"{colour}\">"
-                     f"<title>{escape(name)}</title>{escape(shown_name)}</text>")
+                     f"{shown_name}</text>")
     y = TOP
     for entry, who, kind, text, arrow, lines in rows:
         tall = max(ROW, LINE * len(lines) + 8)
