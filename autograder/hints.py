@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .results import CheckResult, Joined, msg
 
@@ -30,7 +30,9 @@ class Evidence:
 class Signature:
     id: str
     checks: tuple  # the checks whose failure it can explain
-    matches: Callable[[CheckResult, Evidence], bool]
+    # Falsy: not this mistake (its evidence is absent, so no hint); a dict with ``line``/``code``
+    # (and ``type``, ``file`` for an exception): the evidence, which the hint opens with.
+    matches: Callable[[CheckResult, Evidence], Any]
     fixture: str  # the fixture that makes this mistake (tests/fixtures/...)
 
 
