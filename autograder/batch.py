@@ -581,6 +581,7 @@ class Batch:
             detail = Joined((msg("error.batch.exit_code", code=process.returncode), said_last), "")
             return self.error_row(entry.name, "error", msg("error.batch.crashed", detail=detail), seconds)
         report["submission"] = entry.name
+        report["duration"] = round(seconds, 3)  # one source: the page says what the gradebook says
         status = "ungradable" if report.get("error") and not report.get("checks") else "graded"
         return Row(entry.name, status, report, seconds)
 

@@ -58,13 +58,17 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
     lang = lang or i18n.default_language()
     h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731 - help texts, in the CLI's language
     with argparse_language(lang):
-        p = argparse.ArgumentParser(prog="autograde", description=h("description"))
+        p = argparse.ArgumentParser(prog="autograde", description=h("description"), epilog=commands_epilog(lang),
+                                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                                    usage=f"autograde [grade] {h('meta.path')} [{h('meta.options')}]\n"
+                                          f"       autograde {{{','.join(c for c in SUBCOMMANDS if c != 'grade')}}} …")
         p.add_argument("path", type=Path, metavar=h("meta.path"), help=h("help.path"))
         p.add_argument("--json", type=Path, metavar=h("meta.file"), help=h("help.json"))
         p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
         p.add_argument("--rubric", type=Path, metavar=h("meta.file"), help=h("help.rubric"))
         p.add_argument("--fail-under", type=float, metavar="N", help=h("help.fail_under"))
         p.add_argument("--live", action="store_true", help=h("help.live"))
+        p.add_argument("--pace", type=float, metavar=h("meta.seconds"), default=None, help=h("help.pace"))
         kind = p.add_mutually_exclusive_group()
         kind.add_argument("--batch", action="store_true", help=h("help.batch"))
         kind.add_argument("--single", action="store_true", help=h("help.single"))
@@ -97,7 +101,7 @@ def export_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
     return p
 
 
-def export_main(argv: List[str], lang: Optional[str] = None) -> int:
+def export_main(argv: List[str], lang: Optional[str] = None, own_process: bool = False) -> int:
     with argparse_language(lang):
         args = export_parser(lang).parse_args(argv)
     from .export import classroom, gradescope
@@ -122,7 +126,7 @@ def review_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
     return p
 
 
-def review_main(argv: List[str], lang: Optional[str] = None) -> int:
+def review_main(argv: List[str], lang: Optional[str] = None, own_process: bool = False) -> int:
     with argparse_language(lang):
         args = review_parser(lang).parse_args(argv)
     lang = args.lang or lang or "en"
@@ -175,7 +179,7 @@ def demo_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
     return p
 
 
-def demo_main(argv: List[str], lang: Optional[str] = None) -> int:
+def demo_main(argv: List[str], lang: Optional[str] = None, own_process: bool = False) -> int:
     lang = lang or i18n.default_language()
     with argparse_language(lang):
         args = demo_parser(lang).parse_args(argv)
@@ -188,16 +192,36 @@ def demo_main(argv: List[str], lang: Optional[str] = None) -> int:
     return demo.run(args.duration)
 
 
+def commands_epilog(lang: str) -> str:
+    """The subcommands, one line each, under the options of ``autograde --help``."""
+    rows = [translate_cli("commands", lang)]
+    rows += [f"  {name:<8} {translate_cli(f'command.{name}', lang)}" for name in SUBCOMMANDS]
+    return "\n".join(rows)
+
+
+def translate_cli(key: str, lang: str) -> str:
+    return i18n.translate(f"cli.{key}", lang)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     raw = sys.argv[1:] if argv is None else list(argv)
     # The language of --help and of usage errors, known before argparse speaks.
     lang = wanted_language(raw)
-    if raw[:1] == ["export"]:
-        return export_main(raw[1:], lang)
-    if raw[:1] == ["review"]:
-        return review_main(raw[1:], lang)
-    if raw[:1] == ["demo"]:
-        return demo_main(raw[1:], lang)
+    command = SUBCOMMANDS.get(raw[0]) if raw else None
+    if command is not None:
+        return command(raw[1:], lang, argv is None)
+    return grade_main(raw, lang, argv is None)
+
+
+def say_ignored(args: argparse.Namespace, lang: str) -> None:
+    """Options for a class that one submission does not use: said, not silently dropped."""
+    for option in CLASS_ONLY:
+        if getattr(args, option.lstrip("-").replace("-", "_")) is not None:
+            print(i18n.translate("cli.warning.class_only", lang, {"option": option}), file=sys.stderr)
+
+
+def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
+    """``autograde [grade] PATH``: one submission, or a class."""
     with argparse_language(lang):
         args = parser(lang).parse_args(raw)
     lang = args.lang or lang
@@ -215,13 +239,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.environ[STUDENT_OVERRIDES_ENV] = "1"
     if args.course or args.batch or (not args.single and batch.is_class(args.path)):
         return batch_main(args, lang)
-    if argv is None:
-        containment.isolate(raw)  # returns unless this run can move into namespaces of its own
+    if own_process:
+        containment.isolate(sys.argv[1:])  # returns unless this run can move into namespaces of its own
+    say_ignored(args, lang)  # after isolating: the run that goes on says it, once
     observer = None
     if args.live:
-        from .live import LiveView
+        from .live import DEFAULT_PACE, LiveView
 
-        observer = LiveView(lang=lang)
+        observer = LiveView(lang=lang, pace=DEFAULT_PACE if args.pace is None else args.pace)
     limits = None
     if args.allow_packages:
         from . import packages
@@ -235,6 +260,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
                                 launch={"server": args.server, "client": args.client,
                                         "trust_submission": args.allow_student_overrides})
+    if observer is not None:
+        observer.close()  # the room reads the last check before the report
     if args.json is not None and str(args.json) == "-":
         print(json.dumps(report.to_dict(lang), ensure_ascii=False), flush=True)
     else:
@@ -254,6 +281,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.fail_under is not None and report.score < args.fail_under:
         return 1
     return 0
+
+
+# Options only a class uses (a single submission says it ignores them).
+CLASS_ONLY = ("--out", "--jobs", "--timeout")
+
+# ``autograde NAME …``: each subcommand is ``main(argv, lang, own_process) -> exit code``; its one-line
+# description is ``cli.command.NAME`` in the catalogue.  A folder named like one is graded with ``grade``.
+SUBCOMMANDS = {
+    "grade": grade_main,
+    "demo": demo_main,
+    "export": export_main,
+    "review": review_main,
+}
 
 
 if __name__ == "__main__":

@@ -29,12 +29,21 @@ from rich.table import Table
 from .i18n import translate
 
 REFERENCE_SERVER = Path(__file__).resolve().parent.parent / "reference_solution" / "tcp" / "server.py"
+REFERENCE_CLIENT = REFERENCE_SERVER.with_name("client.py")
 PHRASES = ("hi all", "привет!", "who is here?", "threads are fun", "one thread per client",
            "что нового?", "hello from the back row", "ping", "as per the protocol…", "всем пока")
 JOINED = re.compile(r"^\* (\S+) joined")
 LEFT = re.compile(r"^\* (\S+) left")
 LISTENING = re.compile(r"listening on (\S+):(\d+)")
 LAN = re.compile(r"connect to (\S+):(\d+)")
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as typed from here: relative when it is under the current folder."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @dataclass
@@ -162,8 +171,15 @@ class Demo:
         return table
 
     def join_lines(self) -> str:
+        """Per address: the reference client's command (when the reference server runs), and plain nc/telnet,
+        which any line-based chat accepts and every student machine has one of."""
         addresses = self.state.lan or ([self.host] if self.host not in ("0.0.0.0", "") else ["127.0.0.1"])
-        return "\n".join(f"python client.py --host {a} --port {self.state.port}" for a in addresses)
+        lines = []
+        for address in addresses:
+            if self.server_path.resolve() == REFERENCE_SERVER:
+                lines.append(f"python {shown_path(REFERENCE_CLIENT)} --host {address} --port {self.state.port}")
+            lines.append(self.t("demo.join_plain", host=address, port=self.state.port))
+        return "\n".join(lines)
 
     def status_line(self) -> str:
         with self.state.lock:

@@ -37,6 +37,8 @@ class Submission:
     server_argv: List[str] = field(default_factory=list)
     client_argv: List[str] = field(default_factory=list)
     launch: Dict[str, object] = field(default_factory=dict)  # how the programs are started, for the report
+    # The server does not compile: the student's mistake, graded as `starts` failed (not "cannot be graded").
+    server_problem: Optional[static.SourceProblem] = None
 
     def files(self) -> Dict[str, str]:
         out = {}
@@ -92,7 +94,9 @@ def find(root: Path, said: Optional[Dict[str, List[str]]] = None) -> Submission:
         submission.error = msg("error.no_server", files=", ".join(p.name for p in files[:8]))
         return submission
     problem = static.problem_with(submission.server)
-    if problem:
+    if problem and problem.key in static.GRADED_PROBLEMS:
+        submission.server_problem = problem
+    elif problem:
         submission.error = msg(problem.key, file=problem.file, line=problem.line or "?", detail=problem.detail)
     return submission
 

@@ -187,6 +187,8 @@ def _rerun(context, modules, run, way: str, frames=None) -> None:
             context.results[cid] = old
             continue
         new.driven_by, new.tried = way, old.tried + [way]
+        if way == "learned" and frames and all(shape.text_line for shape in frames.values() if shape):
+            new.driven_how = "learned_text"  # learnt lines of text: the student's wording, not a protocol
     _keep_order(context)
 
 

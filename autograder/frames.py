@@ -71,6 +71,19 @@ class FrameShape:
         """Nothing but the value and a line end: what the text users send anyway."""
         return self.header is None and not self.before and self.after in (b"", b"\n", b"\r\n")
 
+    @property
+    def text_line(self) -> bool:
+        """A chat line as a person types it (``alice: …⏎``, ``[alice] …⏎``): the value with at most the
+        nickname and punctuation around it, ending a line.  Not a protocol of the student's own, which
+        has words or structure of its own (``MSG:…``, JSON, a length header, a NUL)."""
+        if self.header is not None or self.json_string or not self.after.endswith(b"\n"):
+            return False
+        try:
+            decoded = (self.before + self.after).replace(NAME_MARK, b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return all((ch.isprintable() and not ch.isalnum() and ch not in "{}") or ch in "\r\n" for ch in decoded)
+
     def describe(self) -> str:
         """For the report: ``[u32be]{"type": "msg", "text": "…"}``."""
         head = f"[{self.header}]" if self.header else ""

@@ -10,10 +10,11 @@ makes the mistake (``tests/test_hints.py``).  Pure: no sockets, no processes.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-from .results import CheckResult, msg
+from .results import CheckResult, Joined, msg
 
 
 @dataclass
@@ -29,13 +30,62 @@ class Evidence:
 class Signature:
     id: str
     checks: tuple  # the checks whose failure it can explain
-    matches: Callable[[CheckResult, Evidence], bool]
+    # Falsy: not this mistake (its evidence is absent, so no hint); a dict with ``line``/``code``
+    # (and ``type``, ``file`` for an exception): the evidence, which the hint opens with.
+    matches: Callable[[CheckResult, Evidence], Any]
     fixture: str  # the fixture that makes this mistake (tests/fixtures/...)
 
 
 def _raised(result: CheckResult, *types: str, text: str = "") -> bool:
     return any(e.get("type") in types and text.lower() in str(e.get("message", "")).lower()
                for e in result.exceptions)
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_RAISED = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b(?::\s*(?P<message>.*))?$")
+CLOSED_CONNECTION = ("OSError", "ConnectionResetError", "ConnectionAbortedError", "BrokenPipeError",
+                     "ConnectionError", "ConnectionRefusedError")
+
+
+def crash_in(text: Optional[str]) -> Optional[Dict[str, str]]:
+    """The last exception of a printed traceback: its type and the student's last frame (file, line, code).
+
+    Tracebacks are recorded with the student's frames only, so the last frame is
+    the student's line that raised."""
+    if not text or "Traceback" not in text:
+        return None
+    crash: Optional[Dict[str, str]] = None
+    where: Dict[str, str] = {}
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        frame = _FRAME.match(line)
+        if frame:
+            code = lines[number + 1].strip() if number + 1 < len(lines) else ""
+            where = {"file": frame.group("file").rsplit("/", 1)[-1], "line": frame.group("line"),
+                     "code": "" if _FRAME.match(code) else code}
+            continue
+        raised = _RAISED.match(line.strip()) if not line.startswith(" ") else None
+        if raised:
+            crash = {"type": raised.group("type").rsplit(".", 1)[-1], **where}
+    return crash
+
+
+def client_ended_keyboard(result: CheckResult, evidence: "Evidence"):
+    """EOFError from input(): the keyboard ended (Ctrl+D, Ctrl+Z) and nothing caught it."""
+    crash = crash_in(result.actual)
+    if crash and crash["type"] == "EOFError" and crash.get("line"):
+        return crash
+    return None
+
+
+def client_recv_after_close(result: CheckResult, evidence: "Evidence"):
+    """A socket error (or a closed socket's ValueError) from the client's own receive or send line."""
+    crash = crash_in(result.actual)
+    if not crash or not crash.get("line"):
+        return None
+    if crash["type"] in CLOSED_CONNECTION or (crash["type"] == "ValueError" and "recv" in crash.get("code", "")):
+        return crash
+    return None
 
 
 def _message(result: CheckResult, *keys: str) -> bool:
@@ -133,6 +183,28 @@ def buffers_stream(source: str) -> bool:
                 and ast.unparse(call.func.value) in grown):
             return True
     return False
+
+
+def removes_users(source: str):
+    """Where the code takes a user out of a collection it sends to (``clients.remove(conn)``,
+    ``del users[nick]``): the first such line as ``{"line", "code"}``, else None."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    looped = {name.id for loop in ast.walk(tree) if isinstance(loop, ast.For)
+              for name in ast.walk(loop.iter) if isinstance(name, ast.Name)}
+    lines = source.splitlines()
+    for node in ast.walk(tree):
+        target = None
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SHRINKS
+                and isinstance(node.func.value, ast.Name)):
+            target = node.func.value.id
+        elif isinstance(node, ast.Delete):
+            target = next((t.value.id for t in node.targets
+                           if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)), None)
+        if target in looped:
+            return {"line": node.lineno, "code": lines[node.lineno - 1].strip()}
+    return None
 
 
 def registry_never_shrinks(source: str) -> bool:
@@ -241,11 +313,16 @@ SIGNATURES: List[Signature] = [
     Signature("no_broadcast", ("broadcast",), lambda r, e: e.variant == "tcp-multi", "tcp/no_broadcast"),
     Signature("no_threading", ("threads",), lambda r, e: _message(r, "fail.threads.static"),
               "tcp/no_threads_select"),
-    Signature("silent_leave", ("leave_notice",), lambda r, e: True, "tcp/no_leave_notice"),
+    # Only a server that does remove the user leaves silently; one that never notices the leave is told so.
+    Signature("silent_leave", ("leave_notice",), lambda r, e: removes_users(e.server_source), "tcp/no_leave_notice"),
+    Signature("leave_not_noticed", ("leave_notice",),
+              lambda r, e: e.variant == "tcp-multi" and _parse(e.server_source) is not None
+              and removes_users(e.server_source) is None, "tcp/leave_never_noticed"),
     Signature("client_no_receive_thread", ("client_receives",),
               lambda r, e: not starts_threads(e.client_source), "client/no_receive_thread"),
-    Signature("client_crash_on_close", ("client_exits",), lambda r, e: _message(r, "fail.client.traceback"),
-              "client/crash_on_close"),
+    # The traceback names the mistake: input() at the keyboard's end, or a socket used after the end.
+    Signature("client_eof_on_input", ("client_exits",), client_ended_keyboard, "client/eof_on_input"),
+    Signature("client_crash_on_close", ("client_exits",), client_recv_after_close, "client/crash_on_close"),
     # A two-user side that alternates recv and input fails whichever direction
     # has to wait first; with no thread at all, that is the lock-step mistake.
     Signature("lockstep", ("duplex", "server_to_client", "client_to_server", "threads"),
@@ -262,18 +339,31 @@ SIGNATURES: List[Signature] = [
 
 
 def recognise(result: CheckResult, evidence: Evidence) -> Optional[Signature]:
+    return _recognised(result, evidence)[0]
+
+
+def _recognised(result: CheckResult, evidence: Evidence):
+    """The first signature whose evidence is there, and that evidence (a dict when it names a line)."""
     if result.status != "failed":
-        return None
+        return None, None
     for signature in SIGNATURES:
-        if result.id in signature.checks and signature.matches(result, evidence):
-            return signature
-    return None
+        if result.id in signature.checks:
+            seen = signature.matches(result, evidence)
+            if seen:
+                return signature, seen
+    return None, None
 
 
 def apply(results: List[CheckResult], evidence: Evidence) -> None:
-    """Give every failed check the hint of the mistake it shows, if known."""
+    """Give every failed check the hint of the mistake it shows, if known,
+    opening with the evidence (the exception and the line) where there is one."""
     for result in results:
-        signature = recognise(result, evidence)
-        if signature is not None:
-            result.signature = signature.id
-            result.hint = msg(f"mistake.{signature.id}")
+        signature, seen = _recognised(result, evidence)
+        if signature is None:
+            continue
+        result.signature = signature.id
+        result.hint = msg(f"mistake.{signature.id}")
+        if isinstance(seen, dict) and seen.get("line"):
+            key = "hint.evidence.raised" if seen.get("type") else "hint.evidence.code"
+            seen = {"type": "", "file": "", "code": "", **seen}
+            result.hint = Joined((msg(key, **seen), result.hint), " ")

@@ -21,6 +21,7 @@ import pytest
 from .clients import Profile
 from .names import Cast
 from .protocol import visible
+from .report.excerpt import student_traceback
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
 
@@ -210,8 +211,7 @@ class ChatlabPlugin:
         for dependency in info.get("depends", ()):
             status = self.context.status(dependency)
             if status != "passed":
-                item.stash[_SKIP_REASON] = msg("skip.dependency", check=dependency,
-                                                         status=msg(f"ui.status.{status or 'not_run'}"))
+                item.stash[_SKIP_REASON] = msg(f"skip.dependency.{status or 'not_run'}", check=dependency)
                 pytest.skip(f"depends on {dependency}")
         if self.context.observer is not None:
             self.context.observer.check_started(info["id"], info.get("title") or None)
@@ -285,16 +285,29 @@ _SKIP_REASON = pytest.StashKey[object]()
 
 def describe_server(child: Child, limit: int = 1500, show_screen: bool = False) -> Optional[str]:
     """What the program said on its own: exceptions in its threads, stderr's
-    end, and for a client (whose stdout is the screen) the screen's end."""
+    end, and for a client (whose stdout is the screen) the screen's end.
+
+    Raw text (renderers mark invisible characters), tracebacks cut down to the
+    student's own frames, excerpts starting at a line."""
+    own_dir = str(child.workdir)
     lines = []
     for event in child.all("thread_exception") + child.all("exception"):
         lines.append(f"{event.get('type')}: {event.get('message')} "
                      f"({event.get('file')}:{event.get('line')}: {event.get('code')})")
-    tail = child.stderr.text[-limit:].strip()
+    tail = _whole_lines(child.stderr.text, limit).strip()
     if tail:
-        lines.append(visible(tail, limit))
+        lines.append(student_traceback(tail, own_dir))
     if show_screen:
-        screen = child.stdout.text[-limit // 2:].strip()
+        screen = _whole_lines(child.stdout.text, limit // 2).strip()
         if screen:
-            lines.append(visible(screen, limit // 2))
+            lines.append(student_traceback(screen, own_dir))
     return "\n".join(lines) or None
+
+
+def _whole_lines(text: str, limit: int) -> str:
+    """The end of an output, at most ``limit`` characters, from a line's start."""
+    if len(text) <= limit:
+        return text
+    end = text[-limit:]
+    cut = end.find("\n")
+    return end[cut + 1:] if cut >= 0 else end

@@ -91,7 +91,7 @@ class CheckFailed(Exception):
     else a check raises is our fault and becomes ``error``.
     """
 
-    def __init__(self, message: Msg, *, expected: Optional[str] = None, actual: Optional[str] = None,
+    def __init__(self, message: Msg, *, expected: Optional[Any] = None, actual: Optional[str] = None,
                  hint: Optional[Msg] = None, facts: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message.key)
         self.message = message
@@ -109,7 +109,7 @@ class CheckResult:
     max_points: float = 0.0
     message: Optional[Msg] = None
     hint: Optional[Msg] = None
-    expected: Optional[str] = None
+    expected: Optional[Any] = None  # the text that should have arrived, or a sentence (Msg) saying what would do
     actual: Optional[str] = None
     transcript: List[dict] = field(default_factory=list)
     server_output: Optional[str] = None
@@ -121,6 +121,7 @@ class CheckResult:
     signature: Optional[str] = None  # the known mistake recognised (hints.py)
     driven_by: str = "wire"  # who played the users: drivers.WAYS
     tried: List[str] = field(default_factory=list)  # every way tried, in order
+    driven_how: Optional[str] = None  # a finer word for the way (``learned_text``: learnt text lines), for the reader
 
     def title(self, lang: str) -> str:
         return i18n.translate(self.title_key or f"check.{self.id}", lang)
@@ -134,13 +135,14 @@ class CheckResult:
             "max_points": self.max_points,
             "message": self.message.text(lang) if self.message else None,
             "hint": self.hint.text(lang) if self.hint else None,
-            "expected": self.expected,
+            "expected": said(self.expected, lang),
             "actual": self.actual,
             "transcript": localised_transcript(self.transcript, lang),
             "server_output": self.server_output,
             "mistake": self.signature,
             "driven_by": self.driven_by,
             "tried": self.tried or [self.driven_by],
+            "driven_how": self.driven_how,
             "hidden": self.hidden,
             "duration": round(self.duration, 3),
         }

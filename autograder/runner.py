@@ -106,6 +106,8 @@ def grade(
                                                                               "ignored")):
         report.detected["launch"] = launch
     report.checks = list(context.results.values())
+    if submission.server_problem is not None:
+        syntax_error_verdict(context.results.get("starts"), submission.server_problem)
     for result in report.checks:
         result.max_points = rubric.points.get(result.id, 0.0)
         result.points = result.max_points if result.status == "passed" else 0.0
@@ -147,6 +149,20 @@ def run_checks(context: GradingContext, modules) -> None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def syntax_error_verdict(starts, problem: static.SourceProblem) -> None:
+    """A server that does not compile fails `starts` with its own line and a caret, Python's way."""
+    if starts is None or starts.status == "passed":
+        return
+    starts.status = "failed"
+    starts.message = msg("fail.starts.syntax", file=problem.file, line=problem.line or "?", detail=problem.detail)
+    starts.hint = msg("hint.starts.python2" if problem.key == "error.python2" else "hint.starts.syntax")
+    code = problem.code.expandtabs(4)
+    indent = len(code) - len(code.lstrip())
+    caret = " " * max(indent, (problem.column or 1) - 1) + "^"
+    starts.server_output = f'  File "{problem.file}", line {problem.line or "?"}\n    {code.strip()}\n    {caret[indent:]}\n' \
+                           f"SyntaxError: {problem.detail}"
 
 
 def threading_as_required(variant: str, server_facts: static.Facts, submission) -> bool:

@@ -381,11 +381,13 @@ class Child:
             return False
 
     def traceback(self) -> str:
-        """A traceback printed anywhere: a crash the user would see."""
+        """A traceback printed anywhere: a crash the user would see, with the student's frames only."""
+        from .report.excerpt import student_traceback
+
         for stream in (self.stderr.text, self.stdout.text):
             at = stream.find("Traceback (most recent call last)")
             if at >= 0:
-                return stream[at:at + 600]
+                return student_traceback(stream[at:at + 4000], str(self.workdir))
         return ""
 
     # -- facts from outside ------------------------------------------------

@@ -28,6 +28,12 @@ class SourceProblem:
     file: str
     line: Optional[int] = None
     detail: str = ""
+    code: str = ""  # the offending line, as written
+    column: Optional[int] = None  # 1-based, where Python points its caret
+
+
+# Problems that are the student's own mistake in a program that is Python: a grade, not "cannot be graded".
+GRADED_PROBLEMS = ("error.syntax", "error.python2")
 
 
 @dataclass
@@ -89,7 +95,9 @@ def problem_with(path: Path) -> Optional[SourceProblem]:
     except SyntaxError as error:
         detail = (error.msg or "").strip()
         key = "error.python2" if looks_like_python2(source, detail) else "error.syntax"
-        return SourceProblem(key, path.name, error.lineno, detail)
+        lines = source.splitlines()
+        code = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else (error.text or "")
+        return SourceProblem(key, path.name, error.lineno, detail, code.rstrip("\r\n"), error.offset)
     except ValueError as error:  # e.g. null bytes deeper in the file
         return SourceProblem("error.binary", path.name, None, str(error))
     nested = nested_main_guard(source)
@@ -153,11 +161,18 @@ def looks_like_python2(source: str, detail: str) -> bool:
     return "Missing parentheses" in detail or bool(_PY2.search(source))
 
 
+_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+([\w.]+)", re.MULTILINE)
+
+
 def facts_of(source: str) -> Facts:
     facts = Facts()
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
+        # A file that does not compile still says what it imports (threading is judged on that).
+        facts.imports.update(_IMPORT_LINE.findall(source))
+        roots = {name.split(".")[0] for name in facts.imports}
+        facts.uses_threading = bool(roots & {m.split(".")[0] for m in THREADING_MODULES})
         return facts
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -113,9 +113,20 @@ def test_scores_are_right(mixed):
     assert float(table["good"]["score"]) == 100
     assert float(table["Ivan Petrov_1234_assignsubmission_file_"]["score"]) == 100
     assert float(table["buggy"]["score"]) == buggy_score(report(mixed, "buggy"))
-    for name in ("sneaky", "syntax"):
-        assert table[name]["status"] == "ungradable" and float(table[name]["score"]) == 0
+    assert table["sneaky"]["status"] == "ungradable" and float(table["sneaky"]["score"]) == 0
     assert "unsafe path" in table["sneaky"]["error"]
+    # A syntax error is the student's: graded, `starts` failed with the line and a caret, and in the mean.
+    assert table["syntax"]["status"] == "graded" and float(table["syntax"]["score"]) == 0
+    starts = next(c for c in report(mixed, "syntax")["checks"] if c["id"] == "starts")
+    assert starts["status"] == "failed" and "server.py, line 2" in starts["message"], starts
+    assert "def serve(:" in starts["server_output"] and "^" in starts["server_output"], starts
+    summary = json.loads((mixed["out"] / "summary.json").read_text(encoding="utf-8"))
+    graded = [float(row["score"]) for row in table.values() if row["status"] == "graded"]
+    assert summary["mean"] == round(sum(graded) / len(graded), 1) and "syntax" in {
+        name for name, row in table.items() if row["status"] == "graded"}
+    # One source for durations: the page says what the gradebook says.
+    for name, row in table.items():
+        assert round(float(report(mixed, name)["duration"]), 1) == float(row["seconds"]), name
     for name in ("fork_bomb", "kill_grader"):
         result = report(mixed, name)
         if "uid" not in result["sandbox"] and name == "kill_grader":
@@ -134,7 +145,7 @@ def test_per_submission_and_class_files(mixed):
     suites = ET.parse(out / "junit.xml").getroot()
     assert suites.tag == "testsuites" and len(suites.findall("testsuite")) == 7
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["count"] == 7 and {i["name"] for i in summary["not_graded"]} == {"sneaky", "syntax"}
+    assert summary["count"] == 7 and {i["name"] for i in summary["not_graded"]} == {"sneaky"}
     assert "Class summary" in (out / "summary.md").read_text(encoding="utf-8")
     assert "Class summary: 7" in mixed["done"].stdout
 

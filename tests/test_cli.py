@@ -31,8 +31,6 @@ def test_usage_error_exits_2(tmp_path):
 
 @pytest.mark.parametrize("files, needle", [
     ({"notes.txt": "hello"}, "no Python files"),
-    ({"server.py": "import socket\nprint 'hello'\n", "client.py": "print('x')\n"}, "Python 2"),
-    ({"server.py": "import socket\ndef broken(:\n    pass\n"}, "line 2"),
     ({"server.py": b"\x7fELF\x00\x00\x01binary"}, "not a text file"),
 ])
 def test_ungradable_submission_gets_zero_and_one_line(tmp_path, files, needle):
@@ -43,9 +41,42 @@ def test_ungradable_submission_gets_zero_and_one_line(tmp_path, files, needle):
     assert needle in output
 
 
-def test_russian_error_line(tmp_path):
-    code, report, output = run_autograde(folder(tmp_path, {"server.py": "def f(:\n"}), "--lang", "ru")
-    assert "синтаксическая ошибка" in report["error"]
+@pytest.mark.parametrize("files, lang, needles", [
+    ({"server.py": "import socket\ndef broken(:\n    pass\n"}, "en", ("server.py, line 2", "def broken(:")),
+    ({"server.py": "def f(:\n"}, "ru", ("server.py, строка 1", "def f(:")),
+    ({"server.py": "import socket\nprint 'hello'\n", "client.py": "print('x')\n"}, "en", ("line 2", "Python 2")),
+])
+def test_a_syntax_error_is_a_grade_with_the_line_and_a_caret(tmp_path, files, lang, needles):
+    code, report, output = run_autograde(folder(tmp_path, files), "--lang", lang)
+    assert code == 0 and report["error"] is None, output
+    starts = next(c for c in report["checks"] if c["id"] == "starts")
+    assert starts["status"] == "failed" and starts["points"] == 0, starts
+    shown = " ".join((starts["message"], starts["hint"], starts["server_output"]))
+    assert all(needle in shown for needle in needles), shown
+    caret_line = starts["server_output"].splitlines()[2]
+    assert caret_line.strip() == "^", starts["server_output"]
+
+
+def test_help_lists_the_subcommands():
+    from autograder import cli
+
+    for lang in ("en", "ru"):
+        code, _, output = run_autograde("--help", "--lang", lang)
+        assert code == 0
+        listed = output.split("\n\n")[-1]
+        for name in cli.SUBCOMMANDS:
+            assert f"  {name} " in listed, (name, output)
+    assert {"grade", "demo", "export"} <= set(cli.SUBCOMMANDS)
+
+
+def test_grade_is_explicit_and_says_what_a_single_submission_ignores(tmp_path):
+    demo = tmp_path / "demo"  # a folder named like a subcommand
+    shutil.copytree(ROOT / "reference_solution" / "tcp", demo)
+    code, report, output = run_autograde("grade", demo, "--out", tmp_path / "o", "--jobs", "2", "--timeout", "9")
+    assert code == 0 and report["score"] == 100, output
+    for option in ("--out", "--jobs", "--timeout"):
+        assert f"{option} is for a class of submissions" in output
+    assert not (tmp_path / "o").exists()
 
 
 def test_json_report_shape_and_fail_under(tmp_path):

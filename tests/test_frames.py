@@ -123,3 +123,13 @@ def test_the_fake_server_speaks_the_clients_own_framing_back():
     assert int(frame[:64]) == len(frame) - 64 and frame[64:] == b"14:07\x00bob\x00hi"
     plain = SimpleNamespace(frames={"message": learn(b"hello-17\n", "hello-17", "alice")})
     assert ClientRun._chat_line(plain, "bob", "hi") == b"bob: hi\n"
+
+
+def test_a_learnt_chat_line_is_not_called_a_protocol_of_ones_own():
+    from autograder.frames import NAME_MARK, FrameShape
+
+    assert FrameShape(before=NAME_MARK + b": ", after=b"\n").text_line  # "alice: hello": a plain chat line
+    assert FrameShape(before=b"[" + NAME_MARK + b"] ", after=b"\r\n").text_line
+    assert not FrameShape(before=b"MSG:", after=b"\n").text_line  # a command word: the student's protocol
+    assert not FrameShape(before=b'{"text": "', after=b'"}\n', json_string=True).text_line
+    assert not FrameShape(after=b"\x00").text_line and not FrameShape(header="u32be").text_line

@@ -125,3 +125,51 @@ def test_the_list_changed_while_iterating_is_not_hidden_by_a_growing_history():
     result = CheckResult(id="drop_survival", status="failed", message=msg("fail.drop.dead"))
     hints.apply([result], hints.Evidence(server_source=source))
     assert result.signature == "list_changed_while_iterating"
+
+
+# --- a hint names the real mistake, backed by its evidence (issue 17) ---------------
+
+EOF_CRASH = ('Traceback (most recent call last):\n  File "client.py", line 33, in <module>\n    line = input()\n'
+             '           ^^^^^^^\nEOFError: EOF when reading a line\n')
+RECV_CRASH = ('Exception in thread Thread-1 (listen):\nTraceback (most recent call last):\n'
+              '  File "client.py", line 22, in listen\n    data = sock.recv(1024)\n'
+              'OSError: [Errno 9] Bad file descriptor\n')
+
+
+def exits_failed(actual):
+    return CheckResult(id="client_exits", status="failed", message=msg("fail.client.traceback"), actual=actual)
+
+
+def test_eof_from_input_is_not_called_a_recv_on_a_closed_connection():
+    result = exits_failed(EOF_CRASH)
+    hints.apply([result], hints.Evidence())
+    assert result.signature == "client_eof_on_input"
+    text = result.hint.text("en")
+    assert "EOFError at client.py, line 33: line = input()" in text and "recv()" not in text
+    assert "EOFError" in result.hint.text("ru")
+
+
+def test_recv_on_a_closed_socket_keeps_its_hint_with_the_line():
+    result = exits_failed(RECV_CRASH)
+    hints.apply([result], hints.Evidence())
+    assert result.signature == "client_crash_on_close"
+    assert "OSError at client.py, line 22: data = sock.recv(1024)" in result.hint.text("en")
+
+
+def test_no_evidence_no_mistake_hint():
+    result = exits_failed("")  # a failure whose traceback we do not have: no guess
+    result.hint = msg("hint.client.exit")
+    hints.apply([result], hints.Evidence())
+    assert result.signature is None and result.hint.key == "hint.client.exit"
+
+
+def test_a_server_that_never_removes_a_user_is_not_told_it_removes_silently():
+    never = (FIXTURES / "tcp" / "leave_never_noticed" / "server.py").read_text(encoding="utf-8")
+    removes = (FIXTURES / "tcp" / "no_leave_notice" / "server.py").read_text(encoding="utf-8")
+    for source, wanted in ((never, "leave_not_noticed"), (removes, "silent_leave")):
+        result = CheckResult(id="leave_notice", status="failed", message=msg("fail.leave_notice.missing",
+                                                                             seconds=3))
+        hints.apply([result], hints.Evidence(server_source=source))
+        assert result.signature == wanted
+    assert "removed but nobody" not in i18n.CATALOGUE["mistake.leave_not_noticed"]["en"]
+    assert "line" in result.hint.text("en")  # silent_leave shows the line that removes the user

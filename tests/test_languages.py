@@ -166,12 +166,14 @@ def every_rendering(data, lang):
     report = as_report(data)
     console = Console(file=io.StringIO(), width=200, color_system=None)
     text_report.render(report, lang, console=console, show_hidden=True)
-    live = LiveView(Console(file=io.StringIO(), width=200, color_system=None), lang=lang)
+    # Every line of every check (a projector sees a bounded share; every sentence must be in the language).
+    live = LiveView(Console(file=io.StringIO(), width=200, color_system=None), lang=lang, lines_per_check=10**6)
     for result in report.checks:
         live.check_started(result.id)
         for entry in result.transcript:
             live.entry(entry)
         live.check_finished(result)
+    live.close()
     checklist = from_report(data, lang, Checklist("autograde", msg("nb.step.autograde", folder="x"), lang))
     graded = gradescope.results(data, lang)
     plain = lambda page: html_module.unescape(re.sub(r"<[^>]+>", " ", page))  # noqa: E731

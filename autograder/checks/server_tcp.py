@@ -33,6 +33,21 @@ def _missing(deliveries) -> str:
     return "; ".join(f"{sender} → {receiver}: {body!r}" for sender, receiver, body in deliveries[:6])
 
 
+def _expected_line(users, said, sender: str, body: str) -> str:
+    """The line ``body`` from ``sender`` should have arrived as, in this chat's own form: a message
+    that did arrive, its sender and text swapped for these (the recommended form if none did)."""
+    for receiver in users:
+        for other, other_body in said.items():
+            found = receiver.find(other_body) if other_body != body else None
+            if found:
+                text = receiver.text
+                start = text.rfind("\n", 0, found.start) + 1
+                end = text.find("\n", found.end)
+                line = text[start:end if end >= 0 else len(text)]
+                return line.replace(other_body, body).replace(other, sender)
+    return f"{sender}: {body}"
+
+
 def _relay_round(room, users, wait=DELIVERY):
     """Each user in turn says a token; returns (token by sender, missing deliveries)."""
     said, missing = {}, []
@@ -106,9 +121,11 @@ def check_broadcast_reaches_everyone(room, grading):
     if missing:
         echoed = any(sender.find(said[sender.name]) for sender in users)
         delivered = len(users) * (len(users) - 1) - len(missing)
+        sender, receiver, body = missing[0]
+        got = next(u for u in users if u.name == receiver).new_text[-300:]
         raise CheckFailed(msg("fail.broadcast.missing", count=len(missing), missing=_missing(missing)),
-                          expected=_missing(missing), actual=None, hint=msg("hint.broadcast.missing"),
-                          facts={"echo_to_sender": echoed, "delivered": delivered})
+                          expected=_expected_line(users, said, sender, body), actual=got or None,
+                          hint=msg("hint.broadcast.missing"), facts={"echo_to_sender": echoed, "delivered": delivered})
     _long_message_arrives_whole(room, users)
     # Does a newcomer get what was said before? Allowed either way; reported.
     (dave,) = room.join("dave")
@@ -169,8 +186,8 @@ def check_join_is_announced(room, grading):
         # names him its own way: learn how it relays and names, then look again.
         notices = _notices_beyond_relay(room, alice, bob, grading.profile)
     if not notices:
-        shown = f"… {bob.name} / {bob.shown_as} …" if bob.shown_as else f"… {bob.name} …"
-        raise CheckFailed(msg("fail.join_notice.missing", receiver=alice.name, joiner=bob.name), expected=shown, actual=alice.new_text[-200:],
+        shown = f"{bob.name} ({bob.shown_as})" if bob.shown_as else bob.name
+        raise CheckFailed(msg("fail.join_notice.missing", receiver=alice.name, joiner=bob.name), expected=msg("expected.notice.join", name=shown), actual=alice.new_text[-200:],
                           hint=msg("hint.join_notice.missing"))
     grading.profile.notices = True
 
@@ -229,7 +246,7 @@ def check_leave_is_announced(room):
         if alice.wait_for_notice(carol, NOTICE, exclude=getattr(carol, "left_with", None)):
             return
     raise CheckFailed(msg("fail.leave_notice.missing", seconds=NOTICE, receiver=alice.name, leaver=bob.name),
-                      expected=f"… {bob.name} …",
+                      expected=msg("expected.notice.leave", name=bob.name),
                       actual=alice.new_text[-200:], hint=msg("hint.leave_notice.missing"))
 
 

@@ -13,7 +13,6 @@ import time
 from autograder import static
 from autograder.checks import check
 from autograder.checks.server_tcp import check_server_starts  # noqa: F401 - collected as this module's check
-from autograder.protocol import visible
 from autograder.results import CheckFailed, msg
 
 DELIVERY = 5.0
@@ -60,7 +59,7 @@ def check_typed_at_server_reaches_peer(room, server):
     body = room.token("from-server")
     server.child.type_line(body)
     if not peer.wait_for_text(body, DELIVERY):
-        raise CheckFailed(msg("fail.two.to_peer"), expected=body, actual=visible(peer.new_text[-200:]),
+        raise CheckFailed(msg("fail.two.to_peer"), expected=body, actual=peer.new_text[-200:],
                           hint=msg("hint.two.to_peer"))
 
 
@@ -75,7 +74,7 @@ def check_peer_line_is_printed(room, server):
     peer.say(body)
     if not _server_prints(server, body, DELIVERY, start):
         raise CheckFailed(msg("fail.two.to_server"), expected=body,
-                          actual=visible(server.child.stdout.text[start:][-200:]), hint=msg("hint.two.to_server"))
+                          actual=server.child.stdout.text[start:][-200:], hint=msg("hint.two.to_server"))
 
 
 @check("duplex", depends=["server_to_client", "client_to_server"])
@@ -88,13 +87,13 @@ def check_both_directions_at_once(room, server):
         peer.say(body)
         if not _server_prints(server, body, 3.0, start):
             raise CheckFailed(msg("fail.two.lockstep", side="client", number=number), expected=body,
-                              actual=visible(server.child.stdout.text[start:][-200:]), hint=msg("hint.two.lockstep"))
+                              actual=server.child.stdout.text[start:][-200:], hint=msg("hint.two.lockstep"))
     for number in (1, 2):
         body = room.token(f"server-{number}")
         server.child.type_line(body)
         if not peer.wait_for_text(body, 3.0):
             raise CheckFailed(msg("fail.two.lockstep", side="server", number=number), expected=body,
-                              actual=visible(peer.new_text[-200:]), hint=msg("hint.two.lockstep"))
+                              actual=peer.new_text[-200:], hint=msg("hint.two.lockstep"))
 
 
 @check("ending", depends=["connects"])
@@ -112,7 +111,7 @@ def check_clean_ending(room, server):
         ended = server.child.wait_exit(2.0)
     crash = server.child.traceback()
     if crash:
-        raise CheckFailed(msg("fail.two.traceback"), actual=visible(crash[-400:]), hint=msg("hint.client.exit"))
+        raise CheckFailed(msg("fail.two.traceback"), actual=crash, hint=msg("hint.client.exit"))
     if not ended:
         raise CheckFailed(msg("fail.two.hangs"), hint=msg("hint.client.exit"))
 

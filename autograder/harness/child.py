@@ -409,6 +409,9 @@ def _describe(exc_type, exc, tb):
     here = os.path.dirname(script)
     own = [f for f in frames if os.path.abspath(f.filename).startswith(here)]
     where = own[-1] if own else (frames[-1] if frames else None)
+    if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(exc.filename).startswith(here):
+        # The student's file did not compile: its line, not the frame that was importing it.
+        where = traceback.FrameSummary(exc.filename, exc.lineno or 0, "<module>", line=(exc.text or "").strip())
     return {
         "type": exc_type.__name__,
         "message": str(exc)[:300],

@@ -4,6 +4,7 @@
 keeps the break), carriage returns (␍), tabs (⇥), escapes, NUL and other
 control bytes, non-breaking and zero-width spaces, and spaces at the end of a
 line (·) — the characters that make "it looks the same" differ.
+A program's output (``server_output``) is stored raw and marked here, once.
 Transcript entries were already made visible when recorded (``⏎`` followed
 by the real break); ``label`` turns one into a single line for an arrow.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import translate
 from ..protocol import visible
+from .excerpt import tail
 
 SPECIAL = {
     "\u00a0": "⍽",  # no-break space
@@ -33,6 +36,14 @@ def extras(text: str) -> str:
 
 def shown(text: str, limit: int = LIMIT) -> str:
     return extras(visible(text, limit))
+
+
+def output(text: str, limit: int, lang: str) -> str:
+    """A program's raw output for a report: its last lines within ``limit``
+    characters, cut at a line's start, "… N earlier lines" above, marked once."""
+    kept, earlier = tail(text, limit)
+    head = translate("ui.report.earlier_lines", lang, {"count": earlier}) + "\n" if earlier else ""
+    return head + shown(kept, limit + 200)
 
 
 def label(text: str, limit: int = 90) -> str:

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from ..i18n import entry_text, entry_who, translate
 from ..results import report_score_sentence
-from .invisible import label, shown
+from .invisible import label, output, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
 TRANSCRIPT_TAIL = 14
@@ -40,7 +40,8 @@ def render(report: dict, lang: Optional[str] = None, show_hidden: bool = False) 
     out += [f"| | {t('ui.report.check')} | {t('ui.report.points')} |", "|---|---|---|"]
     for check in checks:
         way = check.get("driven_by") or "wire"
-        driven = f" _({t(f'ui.driven.{way}')})_" if way != "wire" else ""
+        how = check.get("driven_how") or way
+        driven = f" _({t(f'ui.driven.{how}')})_" if way != "wire" else ""
         out.append(f"| {MARKS.get(check['status'], '')} | {escape(check.get('title') or check['id'])}{driven} "
                    f"| {_points(check, t)} |")
     out.append("")
@@ -66,7 +67,8 @@ def check_section(check: dict, lang: str) -> List[str]:
         out += [escape(check["message"]), ""]
     if check.get("hint"):
         out += [f"💡 **{t('ui.hint')}:** {escape(check['hint'])}", ""]
-    for key, value in ((t("ui.expected"), check.get("expected")), (t("ui.actual"), check.get("actual"))):
+    actual = check.get("actual") or (t("ui.nothing_arrived") if check.get("expected") else None)
+    for key, value in ((t("ui.expected"), check.get("expected")), (t("ui.actual"), actual)):
         if value:
             out += [f"**{key}:**", ""] + fenced(shown(value))
     transcript = check.get("transcript") or []
@@ -77,7 +79,7 @@ def check_section(check: dict, lang: str) -> List[str]:
             rows.insert(0, t("ui.report.earlier_steps", count=len(transcript) - len(tail)))
         out += [f"<details><summary>{t('ui.transcript')}</summary>", ""] + fenced("\n".join(rows)) + ["</details>", ""]
     if check.get("server_output"):
-        out += [f"**{t('ui.server_said')}:**", ""] + fenced(shown(check["server_output"][-1500:]))
+        out += [f"**{t('ui.server_said')}:**", ""] + fenced(output(check["server_output"], 1500, lang))
     return out
 
 

@@ -13,6 +13,9 @@ from rich.text import Text
 from ..i18n import entry_text, entry_who, translate
 from ..protocol import visible
 from ..results import CheckResult, Report, said
+from .detected import in_words
+from .excerpt import tail
+from .invisible import label, shown
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
          "manual": ("?", "blue")}
@@ -34,8 +37,9 @@ def render(report: Report, lang: str, console: Optional[Console] = None, show_hi
     console.print(t("ui.variant", variant=report.variant,
                     reason=report.cap_reason.text(lang) if report.cap_reason else ""))
     if report.detected:
-        facts = ", ".join(f"{k}={v}" for k, v in report.detected.items())
-        console.print(Text(t("ui.detected", detected=facts), style="dim"))
+        facts = in_words(report.detected, lang)
+        if facts:
+            console.print(Text(t("ui.detected", detected=facts), style="dim"))
     console.print()
     for result in report.checks:
         if result.hidden and not show_hidden:
@@ -57,7 +61,7 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
     line.append(result.title(lang))
     line.append(f"  [{result.id}]", style="dim")
     if result.driven_by != "wire":
-        line.append(f"  ({translate(f'ui.driven.{result.driven_by}', lang)})", style="dim")
+        line.append(f"  ({translate(f'ui.driven.{result.driven_how or result.driven_by}', lang)})", style="dim")
     if result.max_points == 0 and result.status in ("passed", "failed"):
         line.append(f"  ({translate('ui.advisory', lang)})", style="yellow")
     else:
@@ -70,15 +74,22 @@ def render_check(console: Console, result: CheckResult, lang: str) -> None:
         console.print(Text("     " + visible(result.message.text(lang), 2000), style=colour))
     if result.status in ("skipped", "manual"):
         return
-    for label, value in ((t("ui.expected"), result.expected), (t("ui.actual"), result.actual)):
+    expected = said(result.expected, lang)
+    actual = result.actual or (t("ui.nothing_arrived") if expected else None)
+    for name, value in ((t("ui.expected"), expected), (t("ui.actual"), actual)):
         if value:
-            console.print(Text(f"     {label}: {value!r}", style="dim"))
+            console.print(Text(f"     {name}: {label(shown(value), 300)}", style="dim"))
     if result.hint:
         console.print(Text(f"     {t('ui.hint')}: {result.hint.text(lang)}", style="cyan"))
     if result.server_output:
         console.print(Text(f"     {t('ui.server_said')}:", style="dim"))
-        for row in result.server_output.splitlines()[-8:]:
-            console.print(Text("       " + row, style="dim"))
+        kept, earlier = tail(result.server_output, 800)
+        rows = kept.splitlines()[-8:]
+        earlier += len(kept.splitlines()) - len(rows)
+        if earlier:
+            console.print(Text("       " + translate("ui.report.earlier_lines", lang, {"count": earlier}), style="dim"))
+        for row in rows:
+            console.print(Text("       " + shown(row), style="dim"))
     if result.transcript:
         console.print(Text(f"     {t('ui.transcript')}:", style="dim"))
         for entry in result.transcript[-14:]:
