@@ -210,3 +210,16 @@ def assert_same_class(whole: Path, merged: Path) -> None:
     for name in names:
         a, b = (json.loads((folder / name / "report.json").read_text(encoding="utf-8")) for folder in (whole, merged))
         assert a["score"] == b["score"] and [c["status"] for c in a["checks"]] == [c["status"] for c in b["checks"]]
+
+
+def test_the_shipped_sharding_examples_run_commands_we_accept():
+    from autograder import cli
+
+    examples = ROOT / "benchmarks" / "sharding"
+    workflow = (examples / "github-actions-matrix.yml").read_text(encoding="utf-8")
+    assert "--shard ${{ matrix.part }}/${{ env.PARTS }}" in workflow and "-m autograder merge parts/part-*" in workflow
+    args = cli.parser().parse_args(["submissions", "--batch", "--shard", "3/8", "--out", "out/part-3"])
+    assert classrun.parse_shard(args.shard) == (3, 8)
+    assert cli.merge_parser().parse_args(["a", "b", "--out", "class"]).parts == [Path("a"), Path("b")]
+    slurm = (examples / "slurm-array.sh").read_text(encoding="utf-8")
+    assert '--shard "$PART/$PARTS"' in slurm and "-m autograder merge" in slurm
