@@ -651,6 +651,9 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
 
     plan = plan or classrun.Plan()
     started = time.monotonic() if started is None else started
+    unknown = sorted(set(plan.only) - {entry.name for entry in entries})
+    if unknown:
+        raise ValueError(translate("ui.batch.only_unknown", lang, {"names": ", ".join(unknown)}))
     placed = classrun.select(entries, plan.shard)
     chosen = [entry for _, entry in placed]
     classrun.stamp(chosen)

@@ -920,6 +920,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
     "ui.batch.reused": {"en": "{reused} unchanged submissions reused, {graded} graded now",
                         "ru": "без изменений (взяты прежние отчёты): {reused}, проверено сейчас: {graded}"},
     "ui.single.written": {"en": "report written to {path}", "ru": "отчёт записан в {path}"},
+    "ui.batch.only_unknown": {"en": "--only: no submission named {names} in this class",
+                              "ru": "--only: в этой группе нет работы с именем {names}"},
     "cli.help.roster": {"en": "the course's students (CSV: id, name, optionally group, email): who handed in nothing gets a row",
                         "ru": "список студентов (CSV: id, name, по желанию group, email): кто ничего не сдал, тоже получит строку"},
     "cli.help.deadline": {"en": "the deadline (e.g. 2026-10-01T23:59); late work loses what the rubric's [late] says",

@@ -16,12 +16,15 @@ Lateness and the penalty are kept apart from the score the checks gave.
 from __future__ import annotations
 
 import math
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 from . import discover, extract
+
+GIT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,31 @@ def parse_deadline(text: str) -> datetime:
 
 
 def submitted_at(folder: Optional[Path], meta: dict) -> Optional[datetime]:
-    """The commit time when the intake knew it, else the newest time of the submission's own files."""
+    """The commit time in a course repository, else the newest time of the submission's own files."""
     if meta.get("commit_time"):
         return parse_deadline(str(meta["commit_time"]))
     if folder is None or not Path(folder).exists():
         return None
     folder = Path(folder)
+    if "task_path" in meta:  # a course repository (course.py): git knows when the work came in
+        committed = commit_time(folder)
+        if committed is not None:
+            return committed
     files = [folder] if folder.is_file() else discover.python_files(folder) + [
         p for p in folder.iterdir() if p.is_file() and extract.is_document(p)]
     times = [p.stat().st_mtime for p in files if p.exists()]
     return datetime.fromtimestamp(max(times), timezone.utc) if times else None
+
+
+def commit_time(folder: Path) -> Optional[datetime]:
+    """When the last commit touching ``folder`` was made (None outside git, or without git)."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%cI", "--", "."],
+                              capture_output=True, text=True, timeout=GIT_TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip()
+    return parse_deadline(text) if done.returncode == 0 and text else None
 
 
 def assess(meta: dict, submitted: Optional[datetime], deadline: datetime, rule: Rule, score: float) -> dict:

@@ -223,3 +223,28 @@ def test_the_shipped_sharding_examples_run_commands_we_accept():
     assert cli.merge_parser().parse_args(["a", "b", "--out", "class"]).parts == [Path("a"), Path("b")]
     slurm = (examples / "slurm-array.sh").read_text(encoding="utf-8")
     assert '--shard "$PART/$PARTS"' in slurm and "-m autograder merge" in slurm
+
+
+def test_a_course_repository_gives_the_commit_time(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "course"
+    copy_tree(REFERENCE, repo / "ИВТ-1" / "Anna" / "Lr1")
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-10-02T10:00:00+00:00", GIT_COMMITTER_DATE="2026-10-02T10:00:00+00:00",
+               GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@x", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@x")
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "lab"]):
+        subprocess.run(["git", "-C", str(repo), *command], check=True, env=env, timeout=30)
+    folder = repo / "ИВТ-1" / "Anna" / "Lr1"
+    moment = lateness.submitted_at(folder, {"task_path": "Lr1"})
+    assert moment == lateness.parse_deadline("2026-10-02T10:00:00+00:00")
+    facts = lateness.assess({}, moment, lateness.parse_deadline("2026-10-01T23:59+00:00"),
+                            lateness.Rule(percent_per_day=10, max_percent=50), 80.0)
+    assert facts["late_hours"] == 10.02 and facts["late_penalty"] == 8.0
+
+
+def test_only_names_a_submission_of_the_class(tmp_path):
+    cls = tmp_path / "class"
+    for name in ("anna", "boris", "vera"):
+        copy_tree(REFERENCE, cls / name)
+    with pytest.raises(ValueError, match="no submission named zoya"):
+        grade(cls, tmp_path / "out", tmp_path / "log", only=("zoya",))
