@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List
 
+from ..i18n import translate
 from ..report import summary as summary_module
 
 BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds"]
@@ -31,7 +32,10 @@ def write_all(out: Path, rows, summary: dict, lang: str) -> None:
     out = Path(out)
     (out / "gradebook.csv").write_text(gradebook_csv(rows), encoding="utf-8-sig", newline="")
     (out / "junit.xml").write_bytes(junit_xml(rows))
-    (out / "summary.md").write_text(summary_module.render_markdown(summary), encoding="utf-8")
+    reused = translate("ui.batch.reused", lang, {"reused": summary["reused"], "graded": summary["count"] - summary[
+        "reused"]}) if summary.get("reused") else ""
+    (out / "summary.md").write_text(summary_module.render_markdown(summary) + (f"\n{reused}\n" if reused else ""),
+                                    encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     from . import canvas, moodle
 

@@ -51,6 +51,10 @@ def feedback(report: dict, lang: str) -> str:
                   for c in checks if c.get("status") == "failed"]
         key = "ui.moodle.failed" if failed else "ui.moodle.all_passed"
         text = translate(key, lang, {**params, "failed": "; ".join(failed)})
+    if report.get("review"):  # checks waiting for a person: the score is not final yet
+        from .scoring import review_line
+
+        text += " " + review_line(report, lang) + "."
     text = " ".join(text.split())
     return text if len(text) <= MAX_FEEDBACK else text[:MAX_FEEDBACK - 1] + "…"
 
