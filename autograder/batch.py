@@ -57,7 +57,7 @@ MAX_CLASS_BYTES = 2 * 1024**3
 IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
 FINAL_SWEEP_SECONDS = 20.0
-STATUSES = ("graded", "ungradable", "error", "timeout", "not_found")
+STATUSES = ("graded", "ungradable", "error", "timeout", "not_found", "missing")
 MAX_NESTING = 3  # zips inside zips (Moodle: the student's outer.zip holding inner.zip), levels unpacked
 
 
@@ -69,7 +69,7 @@ def is_class(path: Path) -> bool:
         return zipfile.is_zipfile(path) and _names_look_like_class(_zip_names(path))
     if not path.is_dir():
         return False
-    if flat_moodle_files(path):
+    if flat_moodle_files(path) or flat_canvas_files(path):
         return True  # "Download all submissions" without "in folders": files named after their student
     if any(safe_files.is_regular(p) and p.suffix.lower() == ".py" for p in path.iterdir()):
         return False
@@ -115,11 +115,29 @@ def flat_moodle_files(path: Path) -> Dict[str, List[Path]]:
     return groups
 
 
+def flat_canvas_files(path: Path) -> Dict[str, List[Path]]:
+    """Canvas's download: ``doejohn_12345_678901_server.py`` and its neighbours, by student."""
+    from .export import canvas
+
+    wanted = lambda file: file.suffix.lower() == ".py" or is_loose_document(file)  # noqa: E731
+    return canvas.flat_files(path, _children(path), wanted)
+
+
+def _gather_canvas(files: List[Path], target: Path) -> Path:
+    """One Canvas student's files under their own names (the newest copy when resubmitted)."""
+    from .export import canvas
+
+    target.mkdir(parents=True)
+    for file in sorted(files, key=lambda f: int(canvas.identity(f.name)["attachment"])):  # the newest last, kept
+        shutil.copy2(file, target / safe_name(str(canvas.identity(file.name)["file"])))
+    return target
+
+
 def _gather_flat(prefix: str, files: List[Path], target: Path) -> Path:
     """One student's flat files, in a folder of our own, under their own names."""
     target.mkdir(parents=True)
     for file in files:
-        shutil.copyfile(file, target / safe_name(file.name[len(prefix):]))
+        shutil.copy2(file, target / safe_name(file.name[len(prefix):]))  # with its time: lateness reads it
     return target
 
 
@@ -325,10 +343,13 @@ class Row:
     report: dict
     seconds: float = 0.0
     meta: Dict[str, Any] = field(default_factory=dict)  # as the entry's
+    position: int = 0  # its place in the whole class (a shard grades some of them)
 
     @property
     def score(self) -> float:
-        return float(self.report.get("score") or 0.0)
+        """The grade: what the checks gave, less the late penalty (shown apart in the gradebook)."""
+        graded = float(self.report.get("score") or 0.0)
+        return max(0.0, round(graded - float(self.meta.get("late_penalty") or 0.0), 1))
 
 
 @dataclass
@@ -354,6 +375,13 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
         name = unique(safe_name(prefix), names)
         entries.append(Entry(name, _gather_flat(prefix, files, scratch / "flat" / name), meta=meta))
     gathered = {file for files in flat.values() for file in files}
+    canvas_flat = flat_canvas_files(path)
+    for key, files in canvas_flat.items():
+        from .export import canvas
+
+        name = unique(safe_name(key), names)
+        entries.append(Entry(name, _gather_canvas(files, scratch / "flat" / name), meta=canvas.meta_of(files)))
+        gathered.update(files)
     for child in _children(path):
         if child in gathered:
             continue
@@ -700,28 +728,51 @@ def private(folder: Path) -> None:
 def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Optional[Path] = None, lang: str = "en",
                   rubric_path: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, console=None,
                   command: Callable = worker_command, reap_orphans: bool = False,
-                  started: Optional[float] = None) -> ClassResult:
+                  started: Optional[float] = None, plan=None) -> ClassResult:
     """Grade ``entries`` in parallel, a grader each; the summary (with similar code) and the class files.
 
+    ``plan`` (``classrun.Plan``): a shard, a roster, a deadline, reports to reuse.
     The entries' folders must still exist when this returns: the similarity
     of the class is read from them after grading.
     """
-    from .export import gradebook
+    from . import classrun, regrade
     from .report import summary as summary_module
 
+    plan = plan or classrun.Plan()
     started = time.monotonic() if started is None else started
-    with summary_module.LiveProgress(len(entries), lang, console) as live:
-        batch = Batch(entries, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
+    unknown = sorted(set(plan.only) - {entry.name for entry in entries})
+    if unknown:
+        raise ValueError(translate("ui.batch.only_unknown", lang, {"names": ", ".join(unknown)}))
+    placed = classrun.select(entries, plan.shard)
+    chosen = [entry for _, entry in placed]
+    classrun.stamp(chosen)
+    cache = regrade.Cache(out) if out is not None and plan.reuse else None
+    keys = {id(entry): regrade.key(entry.folder, rubric_path, lang) for entry in chosen
+            if cache is not None and entry.folder is not None and entry.problem is None}
+    kept: Dict[int, Row] = {}
+    for entry in chosen:
+        found = cache.get(keys[id(entry)]) if id(entry) in keys and entry.name not in plan.only else None
+        if found is not None:
+            report = dict(found["report"], submission=entry.name)
+            kept[id(entry)] = Row(entry.name, found["status"], report, found["seconds"], dict(entry.meta))
+    fresh = [entry for entry in chosen if id(entry) not in kept]
+    with summary_module.LiveProgress(len(fresh), lang, console) as live:
+        batch = Batch(fresh, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
                       timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done,
                       reap_orphans=reap_orphans)
-        rows = batch.run()
-    similar = similar_submissions(entries)
-    result = ClassResult(rows, out, time.monotonic() - started)
-    result.summary = summary_module.summarize(rows, lang, result.duration, similar=similar)
-    if out is not None:
-        gradebook.write_all(out, rows, result.summary, lang)
-        private(out)
-    return result
+        graded = dict(zip((id(entry) for entry in fresh), batch.run()))
+    rows = []
+    for position, entry in placed:
+        row = kept.get(id(entry)) or graded[id(entry)]
+        row.position = position
+        if id(entry) in kept:
+            batch.write(row)
+        elif id(entry) in keys:
+            cache.put(keys[id(entry)], row.status, row.report, row.seconds)
+        rows.append(row)
+    plan.reused = len(kept)
+    return classrun.finish(rows, submission_sources(chosen), out, lang, plan, rubric_path,
+                           time.monotonic() - started)
 
 
 # --- code that is unusually alike -----------------------------------------------------------
@@ -734,28 +785,35 @@ STARTERS = Path(__file__).resolve().parent.parent / "labs" / "chat" / "starter"
 
 
 def similar_submissions(entries: List[Entry]) -> list:
-    """Pairs of submissions whose server and client code are unusually alike (``similarity.Pair``).
-
-    A signal for the instructor, never a penalty: nothing here touches a score.
-    The starter files every student was given are not evidence.
-    """
-    found: list = []
-    worker = threading.Thread(target=lambda: found.extend(_similar_pairs(entries)), daemon=True,
-                              name="similarity")
-    worker.start()
-    worker.join(SIMILARITY_SECONDS)  # a signal is not worth a class without its gradebook
-    return found if not worker.is_alive() else []
+    """Pairs of submissions whose server and client code are unusually alike (``similarity.Pair``)."""
+    return similar_from(submission_sources(entries))
 
 
-def _similar_pairs(entries: List[Entry]) -> list:
-    from . import similarity
-
+def submission_sources(entries: List[Entry]) -> Dict[str, str]:
+    """The code of each submission that has some, by name: what similarity compares (and a merge keeps)."""
     sources = {}
     for entry in entries:
         if entry.folder is not None:
             code = submission_code(entry.folder)
             if code.strip():
                 sources[entry.name] = code
+    return sources
+
+
+def similar_from(sources: Dict[str, str]) -> list:
+    """A signal for the instructor, never a penalty: nothing here touches a score.
+    The starter files every student was given are not evidence."""
+    found: list = []
+    worker = threading.Thread(target=lambda: found.extend(_similar_pairs(sources)), daemon=True,
+                              name="similarity")
+    worker.start()
+    worker.join(SIMILARITY_SECONDS)  # a signal is not worth a class without its gradebook
+    return found if not worker.is_alive() else []
+
+
+def _similar_pairs(sources: Dict[str, str]) -> list:
+    from . import similarity
+
     starters = [_read_capped(p) for p in sorted(STARTERS.rglob("*.py"))] if STARTERS.is_dir() else []
     # A copy of the kit's own code first: it needs no second student to be seen.  What the
     # student notebooks hand everybody (their scaffolding) is no copy of the instructor's.

@@ -84,7 +84,66 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
         p.add_argument("--allow-student-overrides", action="store_true",
                        default=os.environ.get(STUDENT_OVERRIDES_ENV) == "1", help=h("help.allow_student_overrides"))
+        p.add_argument("--html", type=Path, metavar=h("meta.file"), help=h("help.html"))
+        p.add_argument("--md", type=Path, metavar=h("meta.file"), help=h("help.md"))
+        # a class: its roster, deadline, parts, and reports kept from the last run (classrun.py)
+        p.add_argument("--roster", type=Path, metavar=h("meta.file"), help=h("help.roster"))
+        p.add_argument("--deadline", metavar="YYYY-MM-DDTHH:MM", help=h("help.deadline"))
+        p.add_argument("--only", nargs="+", default=(), metavar="NAME", help=h("help.only"))
+        p.add_argument("--no-cache", action="store_true", help=h("help.no_cache"))
+        p.add_argument("--shard", metavar="K/N", help=h("help.shard"))
     return p
+
+
+def merge_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
+    lang = lang or i18n.default_language()
+    h = lambda key: i18n.translate(f"cli.{key}", lang)  # noqa: E731
+    with argparse_language(lang):
+        p = argparse.ArgumentParser(prog="autograde merge", description=h("merge.description"))
+        p.add_argument("parts", nargs="+", type=Path, metavar=h("meta.dir"), help=h("merge.help.parts"))
+        p.add_argument("--out", type=Path, required=True, metavar=h("meta.dir"), help=h("merge.help.out"))
+        p.add_argument("--roster", type=Path, metavar=h("meta.file"), help=h("help.roster"))
+        p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
+    return p
+
+
+def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = False) -> int:
+    lang = lang or i18n.default_language()
+    with argparse_language(lang):
+        args = merge_parser(lang).parse_args(argv)
+    from rich.console import Console
+
+    from . import classrun
+    from .report import summary
+
+    lang = args.lang or lang
+    try:
+        result = classrun.merge(args.parts, args.out, lang, args.roster)
+    except ValueError as error:
+        usage_error(merge_parser(lang), lang, "cli.error.bad_option", detail=error)
+    console = Console()
+    summary.render_console(result.summary, console)
+    console.print(i18n.translate("ui.batch.written", lang, {"path": result.out}))
+    return 0
+
+
+def class_plan(args: argparse.Namespace, lang: str):
+    """The class run's ``classrun.Plan`` from the options (ValueError: a one-line reason)."""
+    from . import classrun, lateness
+
+    plan = classrun.Plan(roster=args.roster, only=tuple(args.only), reuse=not args.no_cache)
+    if args.shard:
+        plan.shard = classrun.parse_shard(args.shard)
+    if args.deadline:
+        try:
+            plan.deadline = lateness.parse_deadline(args.deadline)
+        except ValueError:
+            raise ValueError(f"--deadline: {args.deadline!r} is not a date and time such as 2026-10-01T23:59") from None
+    if args.roster:
+        from . import roster
+
+        roster.load(args.roster)  # a bad roster stops the run before any grading
+    return plan
 
 
 def export_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
@@ -153,12 +212,16 @@ def batch_main(args: argparse.Namespace, lang: str) -> int:
     console = Console()
     grade = course.grade_course if args.course else batch.grade_class
     try:
+        plan = class_plan(args, lang)
         result = grade(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
-                       timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True)
+                       timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True, plan=plan)
     except ValueError as error:
         with argparse_language(lang):
             parser(lang).error(str(error))
     summary.render_console(result.summary, console)
+    if plan.reused:
+        console.print(i18n.translate("ui.batch.reused", lang, {"reused": plan.reused,
+                                                                "graded": len(result.rows) - plan.reused}))
     if result.out is not None:
         console.print(i18n.translate("ui.batch.written", lang, {"path": result.out}))
     return 0
@@ -268,6 +331,15 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
         text.render(report, lang)
     if args.json is not None and str(args.json) != "-":
         args.json.write_text(json_report.render(report, lang), encoding="utf-8")
+    if args.html or args.md:
+        from .report import html, markdown
+
+        data = report.to_dict(lang)
+        for target, render in ((args.html, html.render), (args.md, markdown.render)):
+            if target is not None:
+                target.write_text(render(data, lang), encoding="utf-8")
+                print(i18n.translate("ui.single.written", lang, {"path": target}),
+                      file=sys.stderr if str(args.json) == "-" else sys.stdout)
     if args.gradescope or args.github_output:
         from .export import classroom, gradescope
 
@@ -293,6 +365,7 @@ SUBCOMMANDS = {
     "demo": demo_main,
     "export": export_main,
     "review": review_main,
+    "merge": merge_main,
 }
 
 

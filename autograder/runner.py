@@ -17,12 +17,14 @@ from typing import Optional
 import pytest
 
 from . import containment, discover, drivers, extract, hints, roles, rubric as rubric_module, static
+from .deadline import ThreadDeadline
 from .launch import START_DEADLINE, start_server
 from .plugin import ChatlabPlugin, GradingContext
 from .results import Report, msg
 from .sandbox import Limits, prepare_workdir
 
 CHECKS = Path(__file__).with_name("checks")
+TIMEOUT_METHOD_ENV = "CHATLAB_TIMEOUT_METHOD"  # "thread" tries on Linux what Windows does
 # A server not listening after this long may never: its client is examined meanwhile.
 LATE_SERVER = 1.0
 # Which check modules grade which variant, in order (server first: the
@@ -135,14 +137,15 @@ def run_checks(context: GradingContext, modules) -> None:
         "-q",
         "--capture=no",  # checks print nothing; a live view must reach the terminal
     ]
-    if os.name != "nt":
-        args += ["--timeout-method", "signal"]
+    # SIGALRM where there is one; else (Windows) a thread, whose overrun deadline.py turns into a failed check
+    method = os.environ.get(TIMEOUT_METHOD_ENV) or ("signal" if os.name != "nt" else "thread")
+    args += ["--timeout-method", method]
     # Other pytest plugins the instructor has installed have no business here.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main(args, plugins=[plugin])
+            pytest.main(args, plugins=[plugin, ThreadDeadline(lambda: stop_programs(context))])
     finally:
         context.drop_spare_server()  # started for a check that was then skipped
         if previous is None:
@@ -163,6 +166,12 @@ def syntax_error_verdict(starts, problem: static.SourceProblem) -> None:
     caret = " " * max(indent, (problem.column or 1) - 1) + "^"
     starts.server_output = f'  File "{problem.file}", line {problem.line or "?"}\n    {code.strip()}\n    {caret[indent:]}\n' \
                            f"SyntaxError: {problem.detail}"
+
+
+def stop_programs(context: GradingContext) -> None:
+    """A check overran: stop the student's programs, so the waits on them end."""
+    for child in list(context.children):
+        child.stop()
 
 
 def threading_as_required(variant: str, server_facts: static.Facts, submission) -> bool:

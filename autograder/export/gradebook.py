@@ -14,11 +14,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List
 
+from ..i18n import translate
 from ..report import summary as summary_module
 
 BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds", "overrides"]
-# Who a row is, when known: Moodle's name and participant id, a course's group, student and task folder.
-META_COLUMNS = ["group", "student", "participant", "task_path", "task_status", "candidates"]
+# Who a row is, when known: the roster's id and email, Moodle's name and participant id, Canvas's ids,
+# a course's group, student and task folder; when it came in, and what lateness cost.
+META_COLUMNS = ["roster_id", "email", "group", "student", "participant", "canvas_id", "task_path", "task_status",
+                "candidates", "submitted", "late_hours", "late_penalty", "graded_score"]
+# A check's status in the gradebook, beside its points: 0.0 alone cannot tell failed from skipped.
+CHECK_STATUS = {"passed": "pass", "failed": "fail", "skipped": "skip", "manual": "manual", "error": "error"}
+ADVISORY = " (advisory)"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -26,11 +32,15 @@ def write_all(out: Path, rows, summary: dict, lang: str) -> None:
     out = Path(out)
     (out / "gradebook.csv").write_text(gradebook_csv(rows), encoding="utf-8-sig", newline="")
     (out / "junit.xml").write_bytes(junit_xml(rows))
-    (out / "summary.md").write_text(summary_module.render_markdown(summary), encoding="utf-8")
+    reused = translate("ui.batch.reused", lang, {"reused": summary["reused"], "graded": summary["count"] - summary[
+        "reused"]}) if summary.get("reused") else ""
+    (out / "summary.md").write_text(summary_module.render_markdown(summary) + (f"\n{reused}\n" if reused else ""),
+                                    encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    from . import moodle
+    from . import canvas, moodle
 
     moodle.write(out, rows, lang)
+    canvas.write(out, rows)
 
 
 def check_columns(rows) -> List[str]:
@@ -42,6 +52,33 @@ def check_columns(rows) -> List[str]:
     return columns
 
 
+def advisory_checks(rows) -> set:
+    """Checks worth no points in every report that has them: their columns say so."""
+    worth: dict = {}
+    for row in rows:
+        for check in row.report.get("checks", []):
+            worth[check["id"]] = worth.get(check["id"], 0.0) + float(check.get("max_points") or 0)
+    return {check for check, points in worth.items() if points == 0}
+
+
+def check_headers(rows) -> List[str]:
+    advisory = advisory_checks(rows)
+    headers = []
+    for check in check_columns(rows):
+        label = check + (ADVISORY if check in advisory else "")
+        headers += [label, f"{label} status"]
+    return headers
+
+
+def review_cell(report: dict) -> str:
+    """The checks waiting for a person, said so ("pending review: …") so no one takes the score as final."""
+    review = report.get("review") or []
+    if not review:
+        return ""
+    up_to = report.get("score_up_to")
+    return f"pending review: {' '.join(review)}" + (f" (up to {up_to:g})" if up_to is not None else "")
+
+
 def gradebook_csv(rows) -> str:
     """UTF-8 with a BOM when written (Excel opens Cyrillic names right)."""
     checks = check_columns(rows)
@@ -49,16 +86,26 @@ def gradebook_csv(rows) -> str:
     known = [c for c in META_COLUMNS if any(c in meta for meta in metas)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(BASE_COLUMNS + known + checks)
+    writer.writerow(BASE_COLUMNS + known + check_headers(rows))
     for row in rows:
         report = row.report
-        points = {c["id"]: c["points"] for c in report.get("checks", [])}
-        writer.writerow([cell(row.name), report.get("variant") or "", report.get("score") or 0.0,
+        by_id = {c["id"]: c for c in report.get("checks", [])}
+        cells = []
+        for check in checks:
+            found = by_id.get(check)
+            cells += [found["points"], CHECK_STATUS.get(found["status"], found["status"])] if found else ["", ""]
+        writer.writerow([cell(row.name), report.get("variant") or "", row_score(row),
                          report.get("max_score") or 0.0, row.status, cell(report.get("error") or ""),
-                         " ".join(report.get("review") or []), round(row.seconds, 1), cell(overrides(report))]
-                        + [meta_cell(getattr(row, "meta", {}).get(c, "")) for c in known]
-                        + [points.get(c, "") for c in checks])
+                         review_cell(report), round(row.seconds, 1),
+                         cell(overrides(report))]
+                        + [meta_cell(getattr(row, "meta", {}).get(c, "")) for c in known] + cells)
     return buffer.getvalue()
+
+
+def row_score(row) -> float:
+    """The grade: the report's score less any late penalty (``Row.score`` when it is a batch row)."""
+    score = getattr(row, "score", None)
+    return score if score is not None else float(row.report.get("score") or 0.0)
 
 
 def overrides(report: dict) -> str:
@@ -113,8 +160,11 @@ def junit_xml(rows) -> bytes:
                 failure = ET.SubElement(case, "failure", message=message)
                 failure.text = xml_text(details(check))
                 counts["failures"] += 1
-            elif check["status"] in ("skipped", "manual"):  # waiting for a person is not a pass
-                ET.SubElement(case, "skipped", message=message)
+            elif check["status"] in ("skipped", "manual"):
+                # manual: a person must judge it; not a pass (JUnit has no "pending", skipped is the nearest)
+                reason = message if check["status"] == "skipped" else xml_text(
+                    "manual review: " + (check.get("message") or "needs a person"))
+                ET.SubElement(case, "skipped", message=reason)
                 counts["skipped"] += 1
             elif check["status"] == "error":
                 ET.SubElement(case, "error", message=message)

@@ -17,6 +17,7 @@ is deterministic: the same source gives the same bytes.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -27,22 +28,16 @@ from ..results import report_score_sentence
 from . import scoring
 
 PACKAGE = Path(__file__).resolve().parent.parent
+SOURCE_PYPROJECT = PACKAGE.parent / "pyproject.toml"
+# Only when neither a source tree nor an installed distribution says (kept in step with pyproject by a test).
+FALLBACK_DEPENDENCIES = ("pytest>=7.4", "pytest-timeout>=2.2", "rich>=13", "psutil>=5.9",
+                         "tomli>=2; python_version < '3.11'")
 SOURCE_SUFFIXES = (".py", ".toml", ".ini")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def results(report: dict, lang: str) -> dict:
     lang = report.get("lang") or lang
-    tests = []
-    for item in scoring.items(report, lang):
-        tests.append({
-            "name": item["name"],
-            "score": item["score"],
-            "max_score": item["max_score"],
-            "status": item["status"],
-            "output": item["output"],
-            "visibility": "after_published" if item["hidden"] else "visible",
-        })
     return {
         "score": float(report.get("score") or 0.0),
         "execution_time": round(float(report.get("duration") or 0.0), 1),
@@ -52,8 +47,21 @@ def results(report: dict, lang: str) -> dict:
         # Shown once the instructor publishes, not at once, while a check waits for a person.
         "visibility": "after_published" if report.get("review") else "visible",
         "stdout_visibility": "hidden",
-        "tests": tests,
+        "tests": [test(item) for item in scoring.items(report, lang)],
     }
+
+
+def test(item: dict) -> dict:
+    """One Gradescope test.  Information (advisory, pending review, our error) carries no
+    points and no pass/fail, so Gradescope shows it neutral instead of as a failed 0/0 test."""
+    shown = {"name": item["name"], "output": item["output"],
+             "visibility": "after_published" if item["hidden"] else "visible"}
+    if item["kind"] in scoring.NO_POINTS:
+        return shown
+    shown.update(score=item["score"], max_score=item["max_score"])
+    if item["status"] != scoring.INFO:
+        shown["status"] = item["status"]
+    return shown
 
 
 def summary_output(report: dict, lang: str) -> str:
@@ -63,6 +71,8 @@ def summary_output(report: dict, lang: str) -> str:
         lines.append(t("ui.error", error=report["error"]))
     elif report.get("variant"):
         lines.append(t("ui.variant", variant=report["variant"], reason=report.get("cap_reason") or ""))
+    if scoring.pending_review(report):
+        lines.append(scoring.review_line(report, lang))
     lines.append("")
     lines.append(t("ui.not_a_grade"))
     return "\n".join(lines)
@@ -70,25 +80,56 @@ def summary_output(report: dict, lang: str) -> str:
 
 # --- the bundle --------------------------------------------------------------
 
+def _project() -> dict:
+    """The ``[project]`` table of the source tree's pyproject.toml, when the bundle is built from one."""
+    try:
+        from ..rubric import tomllib
+
+        with open(SOURCE_PYPROJECT, "rb") as handle:
+            return tomllib.load(handle).get("project", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def _installed() -> Optional[str]:
+    """The installed distribution that holds this package (whatever it is named)."""
+    try:
+        from importlib.metadata import packages_distributions
+
+        names = packages_distributions().get(package_name) or []
+    except Exception:  # Python 3.9 has no packages_distributions
+        names = []
+    return names[0] if names else None
+
+
 def _version() -> str:
+    project = _project()
+    if project.get("version"):
+        return str(project["version"])
     try:
         from importlib.metadata import version
 
-        return version("chatlab")
-    except Exception:  # not installed: running from a source tree
+        return version(_installed() or "chatlab")
+    except Exception:  # neither a source tree nor installed
         return "0"
 
 
 def _dependencies() -> List[str]:
-    try:
-        from importlib.metadata import requires
+    """The runtime requirements, with their pins: the source tree's pyproject, else the installed metadata."""
+    found = list(_project().get("dependencies") or [])
+    if not found:
+        try:
+            from importlib.metadata import requires
 
-        found = requires("chatlab") or []
-    except Exception:
-        found = []
-    deps = [d for d in found if "extra ==" not in d]
-    return deps or ["pytest>=7.4", "pytest-timeout>=2.2", "rich>=13", "psutil>=5.9",
-                    "tomli>=2; python_version < '3.11'"]
+            found = [d for d in requires(_installed() or "chatlab") or [] if "extra ==" not in d]
+        except Exception:
+            found = []
+    return found or list(FALLBACK_DEPENDENCIES)
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's, for what a requirement holds)."""
+    return json.dumps(text, ensure_ascii=True)
 
 
 HEADER = "Generated by `autograde export gradescope` (chatlab {version}); rebuild it instead of editing."
@@ -172,7 +213,7 @@ def bundle_files(lang: str = "en", rubric_path: Optional[Path] = None) -> Dict[s
             "ui.gradescope.crashed", lang, {"code": "%s"}).replace("'", "’").replace('"', "”")).encode(),
         "chatlab/pyproject.toml": PYPROJECT.format(
             header=header, version=version,
-            dependencies="\n".join(f"    '{d}'," for d in _dependencies())).encode(),
+            dependencies="\n".join(f"    {toml_string(d)}," for d in _dependencies())).encode(),
     }
     for path in sorted(PACKAGE.rglob("*")):
         if not path.is_file() or path.suffix not in SOURCE_SUFFIXES or "__pycache__" in path.parts:

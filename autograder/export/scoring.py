@@ -1,67 +1,141 @@
 """One report's score as line items that add up: what platforms show per test.
 
-Each check is worth its rubric points scaled to the variant's cap, so the
-items of a full-marks TCP chat add up to 100; a lower cap and the threading
-factor appear as items of their own, so the sum is always the report's score
-(rounding goes into the last item) and a student can see where points went.
+Each scored check is worth its rubric points scaled to the variant's cap, in
+whole hundredths shared out by largest remainder, so the items' maxima add up
+to the cap exactly and a passed check shows its full points.  A lower cap is an
+item of its own (0 of what the variant cannot earn), and what is left between
+the passed checks and the report's score (the threading rule, the score's
+rounding to one decimal) is one adjustment item, so the items always sum to the
+score.  They sum exactly even in binary floating point, added left to right as
+Gradescope and Classroom's reporter (JavaScript) add them: the last cent-sized
+difference is absorbed by one item, a few units in the last place.
+
+Every item has a ``kind``: ``check`` (scored), ``advisory`` (0 points in the
+rubric), ``manual`` (waits for a person), ``error`` (ours), ``variant``,
+``adjustment``, ``grading`` (nothing could be graded).  ``status`` is
+``passed``, ``failed`` or ``info``: only an item that lost the student points
+is ``failed``; advisory, manual and the variant cap are information.
 """
 from __future__ import annotations
 
-from typing import List
+import math
+from typing import List, Sequence
 
 from ..i18n import translate
 from ..results import UNSCORED
 
+FULL = 100.0
+INFO = "info"
+NO_POINTS = ("advisory", "manual", "error")  # kinds that are information, never points
+
 
 def items(report: dict, lang: str) -> List[dict]:
-    """[{id, name, score, max_score, status: passed|failed, output, hidden}]"""
+    """[{id, name, score, max_score, status: passed|failed|info, kind, output, hidden}]"""
     t = lambda key, **params: translate(key, lang, params)  # noqa: E731 - a local shorthand
     score = float(report.get("score") or 0.0)
-    full = 100.0
     if report.get("error") and not report.get("checks"):
-        return [{"id": "grading", "name": t("ui.report.could_not_grade"), "score": 0.0, "max_score": full,
-                 "status": "failed", "output": report["error"], "hidden": False}]
+        return [_item("grading", t("ui.report.could_not_grade"), 0.0, FULL, "failed", "grading", report["error"])]
     checks = report.get("checks", [])
-    cap = float(report.get("cap") or 0.0)
-    available = sum(c["max_points"] for c in checks if c["status"] not in UNSCORED)
-    factor = cap / available if available else 0.0
-    out = []
+    cap_cents = _cents(report.get("cap") or 0.0)
+    scored = [c for c in checks if _kind(c) == "check"]
+    shares = apportion([float(c["max_points"]) for c in scored], cap_cents) if scored else []
+    max_cents = dict(zip((id(c) for c in scored), shares))
+    out, earned = [], 0
     for check in checks:
-        scaled_max = check["max_points"] * factor if check["status"] not in UNSCORED else 0.0
-        out.append({
-            "id": check["id"],
-            "name": check.get("title") or check["id"],
-            "score": round(check["points"] * factor, 2),
-            "max_score": round(scaled_max, 2),
-            "status": "passed" if check["status"] == "passed" else "failed",
-            "output": check_output(check, lang),
-            "hidden": bool(check.get("hidden")),
-        })
-    if cap < full:
-        out.append({"id": "variant", "name": t("ui.report.variant_cap", cap=_num(cap)), "score": 0.0,
-                    "max_score": round(full - cap, 2), "status": "failed",
-                    "output": report.get("cap_reason") or "", "hidden": False})
-    before = round(sum(i["score"] for i in out), 2)
-    if report.get("detected", {}).get("uses_threading") is False and before - score > 0.05:
-        out.append({"id": "threading", "name": t("ui.threading_penalty", factor=_num(_factor(before, score))),
-                    "score": round(score - before, 2), "max_score": 0.0, "status": "failed",
-                    "output": t("hint.threads.static"), "hidden": False})
-    drift = round(score - sum(i["score"] for i in out), 2)
-    if out and drift:
-        target = max(out, key=lambda i: abs(i["score"]))
-        target["score"] = round(target["score"] + drift, 2)
-    drift = round(full - sum(i["max_score"] for i in out), 2)
-    if out and drift and abs(drift) < 0.1:  # rounding only
-        target = max(out, key=lambda i: i["max_score"])
-        target["max_score"] = round(target["max_score"] + drift, 2)
-        target["score"] = min(target["score"], target["max_score"]) if target["status"] == "passed" else target["score"]
+        kind = _kind(check)
+        most = max_cents.get(id(check), 0)
+        got = most if check["status"] == "passed" else 0
+        earned += got
+        status = INFO if kind != "check" else ("passed" if check["status"] == "passed" else "failed")
+        out.append(_item(check["id"], check.get("title") or check["id"], got / 100, most / 100, status, kind,
+                         check_output(check, lang), bool(check.get("hidden"))))
+    allotted = sum(shares)
+    if allotted < _cents(FULL):
+        reason = report.get("cap_reason") or ""
+        out.append(_item("variant", t("ui.report.variant_cap", cap=_num(allotted / 100)), 0.0,
+                         (_cents(FULL) - allotted) / 100, INFO, "variant", reason))
+    left = _cents(score) - earned
+    if left < 0 and report.get("detected", {}).get("uses_threading") is False:
+        # The threading rule scales every point earned: the passed checks show it, and one item says why.
+        passed = [item for item in out if item["status"] == "passed"]
+        for item, cents in zip(passed, apportion([item["score"] for item in passed], _cents(score))):
+            item["score"] = cents / 100
+        factor = _num(report.get("threading_factor") or 0)
+        out.insert(0, _item("threading", t("ui.threading_penalty", factor=factor), 0.0, 0.0, "failed", "adjustment",
+                            t("hint.threads.static")))
+    elif left:
+        out.append(_item("rounding", t("ui.export.rounding"), left / 100, 0.0, INFO, "adjustment",
+                         t("ui.export.rounding_why", score=_num(score))))
+    exact_sum(out, score)
     return out
+
+
+def _item(item_id, name, score, max_score, status, kind, output, hidden=False) -> dict:
+    return {"id": item_id, "name": name, "score": score, "max_score": max_score, "status": status,
+            "kind": kind, "output": output or "", "hidden": hidden}
+
+
+def _kind(check: dict) -> str:
+    if check["status"] == "manual":
+        return "manual"
+    if check["status"] == "error":
+        return "error"
+    return "check" if float(check.get("max_points") or 0) > 0 else "advisory"
+
+
+def _cents(value: float) -> int:
+    return int(round(float(value) * 100))
+
+
+def apportion(weights: Sequence[float], total: int) -> List[int]:
+    """Whole units in proportion to ``weights`` that add up to ``total`` (largest remainder)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [0] * len(weights)
+    exact = [w * total / whole for w in weights]
+    shares = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[:total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def float_sum(values) -> float:
+    """Left to right, as ``reduce((a, x) => a + x, 0)`` in JavaScript and ``sum`` in Python."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
+def exact_sum(out: List[dict], target: float) -> None:
+    """Make the items' scores add up to ``target`` bit for bit.
+
+    An item with points (the last first) takes ``target`` minus the others,
+    then is walked a few ulps until the left-to-right sum lands on ``target``;
+    which item can do it depends on the partial sums around it.
+    """
+    candidates = [i for i in reversed(range(len(out))) if out[i]["score"]] or list(reversed(range(len(out))))
+    for index in candidates:
+        item = out[index]
+        saved = item["score"]
+        others = float_sum(i["score"] for i in out[:index]) + float_sum(i["score"] for i in out[index + 1:])
+        item["score"] = target - others
+        for _ in range(16):
+            total = float_sum(i["score"] for i in out)
+            if total == target:
+                if item["status"] == "passed" and abs(item["max_score"] - item["score"]) < 1e-9:
+                    item["max_score"] = item["score"]  # a passed check still shows full points
+                return
+            item["score"] = math.nextafter(item["score"], math.inf if target > total else -math.inf)
+        item["score"] = saved
 
 
 def check_output(check: dict, lang: str) -> str:
     t = lambda key: translate(key, lang)  # noqa: E731
     status = t(f"ui.status.{check['status']}")
-    lines = [f"{status}: {check.get('title') or check['id']}"]
+    advisory = f" ({t('ui.advisory')})" if _kind(check) == "advisory" else ""
+    lines = [f"{status}{advisory}: {check.get('title') or check['id']}"]
     if check.get("message"):
         lines.append(check["message"])
     if check.get("expected"):
@@ -73,9 +147,17 @@ def check_output(check: dict, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _factor(before: float, after: float) -> float:
-    return round(after / before, 2) if before else 0.0
+def pending_review(report: dict) -> bool:
+    """Checks wait for a person (``review``); ``score_up_to`` is the score if they all pass."""
+    return bool(report.get("review"))
+
+
+def review_line(report: dict, lang: str) -> str:
+    up_to = report.get("score_up_to")
+    return translate("ui.export.pending_review", lang, {
+        "checks": ", ".join(report.get("review") or []),
+        "score_up_to": _num(up_to) if up_to is not None else "?"})
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    return f"{float(value):g}"
