@@ -74,7 +74,8 @@ def read(path: Path) -> str:
 @pytest.mark.timeout(60)
 def test_index_points_to_both_languages():
     index = read(LABS / "README.md")
-    for name in ("assignment.en.md", "assignment.ru.md", "protocol.en.md", "protocol.ru.md"):
+    for name in ("assignment.en.md", "assignment.ru.md", "protocol.en.md", "protocol.ru.md",
+                 "GETTING_STARTED.en.md", "GETTING_STARTED.ru.md"):
         assert (CHAT / name).is_file(), name
         assert f"chat/{name}" in index, f"labs/README.md does not link {name}"
     for path in STARTER_FILES:

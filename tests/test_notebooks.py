@@ -5,10 +5,11 @@
   interpreter, through a kernelspec written to a temp dir) with every in-notebook check passing.
 * Every student notebook runs top to bottom too — only cells tagged ``raises-exception`` may raise,
   so "Run All" works for students — and every check in it says "not yet" with a reason.
-* The submission notebook 6 writes from the instructor solutions scores full marks with ``autograde``.
+* Run top to bottom, the instructor notebooks leave ``my_submission/tcp``, ``udp`` and ``two_user``, which
+  ``autograde`` scores 100, 80 and 60; the student notebooks write nothing while TODOs remain.
 
-Notebooks run with a temp dir as working directory (notebook 6 writes ``my_submission/`` there),
-three kernels at a time, once per session for the notebooks the selected tests need.
+The notebooks of one audience and language run in order in one temp dir (notebooks 2-5 write
+``my_submission/`` there, notebook 6 grades it), three groups at a time, once per session.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ pytest.importorskip("ipykernel")
 
 from autograder import i18n  # noqa: E402
 from autograder.notebook import Checker, build, checklist, inprocess  # noqa: E402
-from grading_helpers import ROOT, SERVER_CHECKS, run_autograde  # noqa: E402
+from grading_helpers import ROOT, run_autograde  # noqa: E402
 
 SOURCES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("[0-9][0-9]-*.py"))
 NOTEBOOKS = [f"{audience}/{lang}/{stem}" for audience in build.AUDIENCES for lang in build.LANGUAGES
@@ -91,39 +92,54 @@ class Executed:
                 for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
-async def _run_one(name: str, kernel_name: str, workdir: Path, gate: asyncio.Semaphore) -> Executed:
+async def _run_one(name: str, kernel_name: str, workdir: Path) -> Executed:
     path = ROOT / "notebooks" / f"{name}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    async with gate:
-        started = time.monotonic()
-        client = nbclient.NotebookClient(notebook, kernel_name=kernel_name, timeout=CELL_SECONDS,
-                                         allow_errors=False, resources={"metadata": {"path": str(workdir)}})
-        error = None
-        try:
-            await asyncio.wait_for(client.async_execute(), NOTEBOOK_SECONDS)
-        except Exception as problem:  # CellExecutionError, a timeout, a dead kernel: all are findings
-            error = f"{type(problem).__name__}: {problem}"[-4000:]
-        return Executed(name, notebook, workdir, error, time.monotonic() - started)
+    started = time.monotonic()
+    client = nbclient.NotebookClient(notebook, kernel_name=kernel_name, timeout=CELL_SECONDS,
+                                     allow_errors=False, resources={"metadata": {"path": str(workdir)}})
+    error = None
+    try:
+        await asyncio.wait_for(client.async_execute(), NOTEBOOK_SECONDS)
+    except Exception as problem:  # CellExecutionError, a timeout, a dead kernel: all are findings
+        error = f"{type(problem).__name__}: {problem}"[-4000:]
+    return Executed(name, notebook, workdir, error, time.monotonic() - started)
 
 
 @pytest.fixture(scope="module")
 def executed(request, kernel, tmp_path_factory):
-    """Every notebook the selected tests of this module need, executed once, a few at a time."""
-    wanted = sorted({item.callspec.params["notebook"] for item in request.session.items
-                     if item.module is request.module and hasattr(item, "callspec")
-                     and "notebook" in item.callspec.params})
+    """Every notebook the selected tests of this module need, executed once.
+
+    The notebooks of one audience and language run one after another in one working directory, as a
+    student runs them: notebooks 2-5 write ``my_submission/`` there and notebook 6 grades it. A notebook
+    brings the ones before it along. Audiences and languages run side by side, a few at a time.
+    """
+    wanted = {item.callspec.params["notebook"] for item in request.session.items
+              if item.module is request.module and hasattr(item, "callspec")
+              and "notebook" in item.callspec.params}
+    groups = {}
+    for name in NOTEBOOKS:
+        audience, lang, stem = name.split("/")
+        if any(w.startswith(f"{audience}/{lang}/") and w.split("/")[2] >= stem for w in wanted):
+            groups.setdefault(f"{audience}/{lang}", []).append(name)
+
+    async def run_group(group, names, gate):
+        workdir = tmp_path_factory.mktemp(group.replace("/", "-"))
+        async with gate:
+            return [await _run_one(name, kernel, workdir) for name in names]
 
     async def run_all():
         gate = asyncio.Semaphore(CONCURRENT_KERNELS)
-        jobs = [_run_one(name, kernel, tmp_path_factory.mktemp(name.replace("/", "-")), gate) for name in wanted]
-        return await asyncio.gather(*jobs)
+        done = await asyncio.gather(*(run_group(g, names, gate) for g, names in sorted(groups.items())))
+        return [result for group in done for result in group]
 
     results = {}
     # nbclient wants an event loop of its own; a thread keeps it clear of anything pytest set up.
     box = {}
     runner = threading.Thread(target=lambda: box.update(done=asyncio.run(run_all())), daemon=True)
     runner.start()
-    runner.join(NOTEBOOK_SECONDS * (len(wanted) // CONCURRENT_KERNELS + 1))
+    longest = max((len(names) for names in groups.values()), default=0)
+    runner.join(NOTEBOOK_SECONDS * longest * (len(groups) // CONCURRENT_KERNELS + 1))
     for result in box.get("done", []):
         results[result.name] = result
     return results
@@ -166,19 +182,32 @@ def test_student_notebook_runs_and_every_check_says_not_yet(executed, notebook):
             assert "TODO" in summary["first_problem"], text
 
 
-@pytest.mark.timeout(600)
+HAND_IN = {"tcp": ("tcp-multi", 100), "udp": ("udp-multi", 80), "two_user": ("tcp-two-user", 60)}
+
+
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", [f"instructor/{lang}/06-hand-in" for lang in build.LANGUAGES])
-def test_hand_in_from_the_solutions_scores_full_marks(executed, notebook):
+def test_the_instructor_notebooks_leave_three_folders_at_their_caps(executed, notebook):
+    """Run top to bottom, notebooks 2-5 leave my_submission/tcp, udp and two_user; each grades at its cap."""
     result = executed.get(notebook)
     assert result is not None and result.error is None, result and result.error
-    submission = result.workdir / "my_submission"
-    assert (submission / "server.py").is_file() and (submission / "client.py").is_file()
-    code, report, output = run_autograde(submission, "--lang", "en")
-    assert report is not None, output
-    assert report["variant"] == "tcp-multi", output
-    statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert all(statuses.get(check) == "passed" for check in SERVER_CHECKS), output
-    assert report["score"] == report["max_score"] == 100, output
+    for folder, (variant, cap) in HAND_IN.items():
+        submission = result.workdir / "my_submission" / folder
+        assert sorted(p.name for p in submission.iterdir()) == ["client.py", "server.py"], folder
+        if notebook.startswith("instructor/ru/"):
+            continue  # the same files as in English but for comments; notebook 6 graded them (every check passed)
+        code, report, output = run_autograde(submission, "--lang", "en")
+        assert report is not None, output
+        assert report["variant"] == variant, output
+        assert report["score"] == report["max_score"] == cap, output
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("notebook", [f"student/{lang}/06-hand-in" for lang in build.LANGUAGES])
+def test_the_student_notebooks_write_nothing_while_todos_remain(executed, notebook):
+    result = executed.get(notebook)
+    assert result is not None and result.error is None, result and result.error
+    assert not list((result.workdir / "my_submission").glob("*/*.py"))
 
 
 # -- the committed notebooks ---------------------------------------------------------------

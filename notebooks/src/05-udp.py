@@ -97,7 +97,7 @@ bob.close()
 # ## Ваша очередь: сервер
 #
 # `handle_datagram(sock, data, addr)` обрабатывает одну датаграмму по протоколу выше; `members` — реестр
-# (`адрес → ник`), `members_lock` его охраняет (здесь принимает один поток, но замок сохранит безопасность,
+# (`адрес → ник`), `members_lock` его охраняет (здесь принимает один поток, но блокировка сохранит безопасность,
 # если потоков станет больше). `send_to` отправляет один текст на несколько адресов; датаграмма, которую не
 # удалось отправить, просто теряется — UDP это допускает.
 #
@@ -271,7 +271,98 @@ def receive_datagrams(sock, show, stop):
 check.step("05-udp-client")
 
 # %% [markdown] lang="en"
-# **Next:** notebook 6 — put the TCP server and client into files and run the grader on them.
+# ## Your turn: the client's main thread
+#
+# `run_udp_client(sock, server, nick, next_line, receiver)` is what the client does from start to end:
+# 1. `sendto` `/join NICK` to `server` — this also gives the socket its port, so only now can the receiving
+#    thread (`receiver`, already made for you around `receive_datagrams`) be started: `receiver.start()`;
+# 2. loop: `text = next_line()` (the real program passes `input`); on `/quit` or `EOFError` (Ctrl+D /
+#    Ctrl+Z) send `/leave` and return; skip empty lines; send everything else as UTF-8.
 
 # %% [markdown] lang="ru"
-# **Дальше:** блокнот 6 — сложить TCP-сервер и клиент в файлы и запустить на них проверяющую программу.
+# ## Ваша очередь: главный поток клиента
+#
+# `run_udp_client(sock, server, nick, next_line, receiver)` — всё, что клиент делает от начала до конца:
+# 1. `sendto` — отправить `/join НИК` на адрес `server`; при этом сокет получает свой порт, поэтому только
+#    теперь можно запустить поток приёма (`receiver`, уже созданный для вас вокруг `receive_datagrams`):
+#    `receiver.start()`;
+# 2. цикл: `text = next_line()` (настоящая программа передаёт `input`); на `/quit` или `EOFError` (Ctrl+D /
+#    Ctrl+Z) отправить `/leave` и выйти; пустые строки пропускать; всё остальное отправлять в UTF-8.
+
+# %%
+def run_udp_client(sock, server, nick, next_line, receiver):
+    """The UDP client's main thread: join, start receiving, send what is typed, leave."""
+    # BEGIN SOLUTION
+    # TODO[en]: sendto "/join NICK"; receiver.start(); loop on next_line(): /quit or EOFError -> sendto "/leave" and return; skip empty lines; sendto the rest
+    # TODO[ru]: sendto "/join НИК"; receiver.start(); цикл по next_line(): /quit или EOFError — sendto "/leave" и выйти; пустые строки пропускать; остальное — sendto
+    sock.sendto(f"/join {nick}".encode("utf-8"), server)
+    receiver.start()
+    while True:
+        try:
+            text = next_line()
+        except EOFError:
+            text = "/quit"
+        if text.strip() == "/quit":
+            sock.sendto(b"/leave", server)
+            return
+        if text.strip():
+            sock.sendto(text.encode("utf-8"), server)
+    # END SOLUTION
+
+# %%
+check.step("05-udp-join")
+
+# %% [markdown] lang="en"
+# ## Your `server.py` and `client.py` for the UDP variant
+#
+# The next cell writes `my_submission/udp/server.py` (your `send_to`, `handle_datagram`, `serve_udp`, and a
+# `main()` that binds a UDP socket) and `my_submission/udp/client.py` (your `receive_datagrams` and
+# `run_udp_client`, and a `main()`). Try them in three terminals, as in notebook 4:
+#
+# ```
+# python my_submission/udp/server.py
+# python my_submission/udp/client.py --nick anna
+# python my_submission/udp/client.py --nick boris
+# ```
+#
+# The UDP variant is worth at most 80 points of 100 (see the assignment); notebook 6 grades the folder.
+#
+# ![The UDP server's registry of addresses](../../images/udp-registry.en.svg)
+#
+# ### Check yourself (about 60 minutes for this notebook)
+#
+# 1. How does the UDP server know who is in the chat, and what happens to a member whose program crashed?
+# 2. Why must the client send `/join` before its receiving thread calls `recvfrom()`?
+# 3. Name two things TCP does for you that a UDP chat must do itself or go without.
+
+# %% [markdown] lang="ru"
+# ## Ваши `server.py` и `client.py` для варианта с UDP
+#
+# Следующая ячейка записывает `my_submission/udp/server.py` (ваши `send_to`, `handle_datagram`, `serve_udp` и
+# `main()`, который привязывает UDP-сокет) и `my_submission/udp/client.py` (ваши `receive_datagrams` и
+# `run_udp_client` и `main()`). Попробуйте их в трёх терминалах, как в блокноте 4:
+#
+# ```
+# python my_submission/udp/server.py
+# python my_submission/udp/client.py --nick anna
+# python my_submission/udp/client.py --nick boris
+# ```
+#
+# Вариант с UDP оценивается не выше 80 баллов из 100 (см. задание); блокнот 6 проверит папку.
+#
+# ![Реестр адресов UDP-сервера](../../images/udp-registry.ru.svg)
+#
+# ### Проверьте себя (на этот блокнот — около 60 минут)
+#
+# 1. Как UDP-сервер узнаёт, кто в чате, и что происходит с участником, чья программа упала?
+# 2. Почему клиент должен отправить `/join` раньше, чем его поток приёма вызовет `recvfrom()`?
+# 3. Назовите две вещи, которые TCP делает за вас, а чат на UDP должен делать сам или обходиться без них.
+
+# %%
+check.write_program("udp")
+
+# %% [markdown] lang="en"
+# **Next:** notebook 6 — grade the folders your notebooks wrote, and hand one in.
+
+# %% [markdown] lang="ru"
+# **Дальше:** блокнот 6 — проверить папки, которые записали блокноты, и сдать одну из них.
