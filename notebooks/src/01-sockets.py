@@ -16,7 +16,12 @@
 # **How the checks work.** Under some code cells there is a cell like `check.step("01-echo")`. It runs
 # your function with the same scripted users the course grader uses and shows a checklist:
 # ✔ passed, ✘ *not yet* (with the reason, a hint and what happened). "Not yet" is normal while you work:
-# fix, re-run your cell, re-run the check. Passing the public checks is not a grade.
+# fix, re-run your cell, re-run the check. The checks say *passed* or *not yet*, never a score: the score
+# comes from `autograde`, the grader itself, which notebook 6 runs on your files.
+#
+# The task and how it is graded: `labs/chat/assignment.en.md`; installing, terminals and troubleshooting:
+# `labs/chat/GETTING_STARTED.en.md`. The path: notebooks 1–2 (a two-user chat, worth at most 60), 3–4 (the
+# multi-user TCP chat, 100), 5 (UDP, 80), 6 (grading and handing in). This notebook takes about 60 minutes.
 
 # %% [markdown] lang="ru"
 # # 1. Сокеты: эхо-сервер, байты и текст, и зачем сообщениям границы
@@ -35,7 +40,12 @@
 # Она запускает вашу функцию с теми же «роботами-пользователями», что и автопроверка курса,
 # и показывает список: ✔ пройдено, ✘ *пока нет* (с причиной, подсказкой и тем, что происходило).
 # «Пока нет» — нормальное состояние во время работы: исправьте код, выполните свою ячейку заново, потом
-# проверку. Пройденные открытые проверки — ещё не оценка.
+# проверку. Проверки говорят *пройдено* или *пока нет* и никогда не ставят баллов: баллы даёт `autograde`,
+# сама автопроверка, которую блокнот 6 запускает на ваших файлах.
+#
+# Задание и как оно оценивается — `labs/chat/assignment.ru.md`; установка, терминалы и что делать при
+# ошибках — `labs/chat/GETTING_STARTED.ru.md`. Путь: блокноты 1–2 (чат на двоих, не больше 60 баллов), 3–4
+# (многопользовательский чат на TCP, 100), 5 (UDP, 80), 6 (проверка и сдача). На этот блокнот — около 60 минут.
 
 # %% lang="en"
 # Run this cell first. It needs the chatlab kit installed in this Jupyter kernel (see the README).
@@ -270,6 +280,13 @@ check.step("01-lines")
 # a text file, and `for line in reader:` gives whole lines (each still ending in `"\n"`). The next notebooks use it.
 # Now you know what it does inside.
 #
+# ### Check yourself
+#
+# 1. Why can one `recv(4096)` return half a message, or two messages at once?
+# 2. What does `"Привет".encode("utf-8")` have more of than the text has letters, and why does that matter
+#    when a message is cut in the middle?
+# 3. What does `recv()` return when the other side has closed the connection?
+#
 # **Next:** notebook 2, a chat for two people, where both can type at the same time.
 
 # %% [markdown] lang="ru"
@@ -278,6 +295,13 @@ check.step("01-lines")
 # Python умеет делать эту буферизацию сам: `sock.makefile("r", encoding="utf-8", newline="\n")` оборачивает
 # сокет в текстовый файл, и `for line in reader:` выдаёт целые строки (каждая всё ещё кончается на `"\n"`).
 # Следующие блокноты пользуются им. Теперь вы знаете, что у него внутри.
+#
+# ### Проверьте себя
+#
+# 1. Почему один `recv(4096)` может вернуть половину сообщения или сразу два?
+# 2. Чего в `"Привет".encode("utf-8")` больше, чем букв в тексте, и почему это важно, когда сообщение
+#    разрезано посередине?
+# 3. Что возвращает `recv()`, когда другая сторона закрыла соединение?
 #
 # **Дальше:** блокнот 2, чат на двоих, где оба могут писать одновременно.
 

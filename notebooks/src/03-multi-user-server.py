@@ -69,6 +69,8 @@ check = Checker("ru")
 # A `threading.Lock` makes such a *check-then-act* happen as one step: only one thread at a time runs the
 # code inside `with users_lock:`. Keep that code short, and **never wait on the network while holding the
 # lock** — every other thread would wait with you.
+#
+# ![A thread per client around one registry and its lock](../../images/thread-per-client.en.svg)
 
 # %% [markdown] lang="ru"
 # ## Общий реестр и его блокировка
@@ -78,6 +80,8 @@ check = Checker("ru")
 # из них молча потеряется. `threading.Lock` превращает такое *проверить-и-сделать* в один шаг: код внутри
 # `with users_lock:` выполняет только один поток за раз. Держите этот код коротким и **никогда не ждите сеть,
 # удерживая блокировку**, — вместе с вами будут ждать все остальные потоки.
+#
+# ![Поток на каждого клиента вокруг одного реестра и его блокировки](../../images/thread-per-client.ru.svg)
 
 # %%
 users = {}  # nickname -> the socket of that user
