@@ -13,7 +13,8 @@ Which notebook writes what:
     02  my_submission/two_user/server.py, client.py   (send_line, receive_messages, type_and_send, chat)
     03  my_submission/tcp/server.py                    (open_listener, the registry, broadcast, handle_client, serve)
     04  my_submission/tcp/client.py                    (format_incoming, join_chat, receive_forever, run_client)
-    05  my_submission/udp/server.py, client.py         (send_to, handle_datagram, serve_udp, receive_datagrams,
+    05  my_submission/udp/server.py, client.py         (send_to, join_member, leave_member, relay_message,
+                                                        handle_datagram, serve_udp, receive_datagrams,
                                                         run_udp_client)
 
 Pure apart from writing the file: ``inspect`` reads the source, nothing runs.
@@ -279,7 +280,7 @@ PROGRAMS: Dict[Tuple[str, str], Program] = {
         ("send_line", "format_incoming", "join_chat", "receive_forever", "run_client"),
         TCP_CLIENT_HEAD, TCP_CLIENT_MAIN),
     ("udp", "server"): Program(
-        ("send_to", "handle_datagram", "serve_udp"),
+        ("send_to", "join_member", "leave_member", "relay_message", "handle_datagram", "serve_udp"),
         UDP_HEAD.format(what="the server keeps a registry of addresses", file="server.py", nick=""), UDP_SERVER_MAIN),
     ("udp", "client"): Program(
         ("receive_datagrams", "run_udp_client"),

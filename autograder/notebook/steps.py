@@ -1170,9 +1170,113 @@ def run_listener(ctx: Context) -> None:
     scenario(ctx, "listener", msg("nb.check.listener"), body)
 
 
-# == 05: the UDP client's main thread ==================================================
-@step("05-udp-join", "udp_join", needs=["run_udp_client"])
+# == 05: the three branches of the UDP server, one step each ===============================
+def _udp_members(ctx: Context, scene: dict, names) -> Tuple[socket.socket, Dict[str, socket.socket]]:
+    """The server's socket and one bound socket per name, all closed after the scenario."""
+    ctx.reset_registry()
+    _closer(scene, ctx.reset_registry)
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    _closer(scene, server.close)
+    users = {}
+    for name in names:
+        user = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        user.bind(("127.0.0.1", 0))
+        user.settimeout(SHOW_WAIT)
+        _closer(scene, user.close)
+        users[name] = user
+    return server, users
+
+
+def _datagram(user: socket.socket, seconds: float = SHOW_WAIT) -> Optional[str]:
+    user.settimeout(seconds)
+    try:
+        return user.recvfrom(65535)[0].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _registered(ctx: Context) -> Dict[object, str]:
+    registry, lock = ctx.registry()
+    if registry is None:
+        return {}
+    acquire = getattr(lock, "acquire", None)
+    got = acquire(timeout=1.0) if acquire else False
+    try:
+        return dict(registry)
+    finally:
+        if got:
+            lock.release()
+
+
+def _put_members(ctx: Context, users: Dict[str, socket.socket]) -> None:
+    registry, lock = ctx.registry()
+    expect(registry is not None, msg("nb.fail.missing_name", name="members"), msg("nb.hint.missing_name"))
+    with lock:
+        for name, user in users.items():
+            registry[user.getsockname()] = name
+
+
+@step("05-udp-join", "udp_join", needs=["join_member"], optional=["members", "members_lock"])
 def run_udp_join(ctx: Context) -> None:
+    def body(scene):
+        server, users = _udp_members(ctx, scene, ("alice", "bob"))
+        alice, bob = users["alice"], users["bob"]
+        ctx.student("join_member", server, alice.getsockname(), "alice", None)
+        welcome = _datagram(alice)
+        expect(welcome is not None and welcome.startswith("* welcome, alice!"), msg("nb.fail.udp_no_welcome"),
+               msg("nb.hint.udp_join_member"), expected="* welcome, alice! online: alice", actual=repr(welcome))
+        ctx.student("join_member", server, bob.getsockname(), "bob", None)
+        welcome = _datagram(bob)
+        expect(welcome is not None and "alice" in welcome and "bob" in welcome, msg("nb.fail.udp_no_welcome"),
+               msg("nb.hint.udp_join_member"), expected="* welcome, bob! online: alice, bob", actual=repr(welcome))
+        notice = _datagram(alice)
+        expect(notice == "* bob joined the chat", msg("nb.fail.udp_no_join_notice"), msg("nb.hint.udp_join_member"),
+               expected="* bob joined the chat", actual=repr(notice))
+        registered = _registered(ctx)
+        expect(registered.get(alice.getsockname()) == "alice" and registered.get(bob.getsockname()) == "bob",
+               msg("nb.fail.udp_not_registered"), msg("nb.hint.udp_join_member"), actual=repr(registered))
+
+    scenario(ctx, "udp_join_member", msg("nb.check.udp_join_member"), body)
+
+
+@step("05-udp-leave", "udp_leave", needs=["leave_member"], optional=["members", "members_lock"])
+def run_udp_leave(ctx: Context) -> None:
+    def body(scene):
+        server, users = _udp_members(ctx, scene, ("alice", "bob"))
+        _put_members(ctx, users)
+        ctx.student("leave_member", server, users["bob"].getsockname(), "bob")
+        notice = _datagram(users["alice"])
+        expect(notice == "* bob left the chat", msg("nb.fail.udp_no_leave_notice"), msg("nb.hint.udp_leave"),
+               expected="* bob left the chat", actual=repr(notice))
+        expect(users["bob"].getsockname() not in _registered(ctx), msg("nb.fail.udp_still_registered"),
+               msg("nb.hint.udp_leave"))
+
+    scenario(ctx, "udp_leave_member", msg("nb.check.udp_leave_member"), body)
+
+
+@step("05-udp-relay", "udp_relay", needs=["relay_message"], optional=["members", "members_lock"])
+def run_udp_relay(ctx: Context) -> None:
+    def body(scene):
+        server, users = _udp_members(ctx, scene, ("alice", "bob", "Борис"))
+        _put_members(ctx, users)
+        for sender, text in (("alice", "hi"), ("Борис", "привет")):
+            ctx.student("relay_message", server, users[sender].getsockname(), sender, text)
+            for name, user in users.items():
+                if name == sender:
+                    continue
+                got = _datagram(user)
+                expect(got == f"{sender}: {text}", msg("nb.fail.udp_not_relayed", who=name),
+                       msg("nb.hint.udp_relay"), expected=f"{sender}: {text}", actual=repr(got))
+            echoed = _datagram(users[sender], 0.3)
+            expect(echoed is None, msg("nb.fail.udp_echoed"), msg("nb.hint.udp_relay"), actual=repr(echoed))
+
+    scenario(ctx, "udp_relay_message", msg("nb.check.udp_relay_message"), body)
+
+
+# == 05: the UDP client's main thread ==================================================
+@step("05-udp-main", "udp_main", needs=["run_udp_client"])
+def run_udp_main(ctx: Context) -> None:
     def run(scene, typed, ending):
         server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         server.bind(("127.0.0.1", 0))
