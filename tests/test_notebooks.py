@@ -277,6 +277,15 @@ def f(x):
 
 
 @pytest.mark.timeout(30)
+def test_a_shared_cell_prints_in_the_notebooks_language():
+    cells = build.parse('# %% [markdown] lang="en"\n# Hi\n# %% [markdown] lang="ru"\n# Привет\n# %%\n'
+                        'done = True\n#[en]> print("finished:", done)\n#[ru]> print("закончено:", done)\n')
+    for lang, line in (("en", 'print("finished:", done)'), ("ru", 'print("закончено:", done)')):
+        code = "".join(build.notebook_for(cells, "src.py", lang, "student")["cells"][-1]["source"])
+        assert code == "done = True\n" + line
+
+
+@pytest.mark.timeout(30)
 def test_solutions_become_todos_for_students_and_stay_for_instructors():
     cells = build.parse(SAMPLE)
     student = build.notebook_for(cells, "src.py", "ru", "student")

@@ -82,7 +82,8 @@ check = Checker("ru")
 # %%
 text = "Привет, Bob!"
 data = text.encode("utf-8")
-print(len(text), "characters ->", len(data), "bytes:", data)
+#[en]> print(len(text), "characters ->", len(data), "bytes:", data)
+#[ru]> print(len(text), "символов ->", len(data), "байт:", data)
 print(data.decode("utf-8"))
 
 half = data[:3]  # "П" is 2 bytes, "р" starts at byte 2: we cut "р" in half
@@ -111,7 +112,8 @@ print(half.decode("utf-8", errors="replace"))  # errors="replace" turns broken b
 
 # %%
 listener = socket.create_server(("127.0.0.1", 0))
-print("listening on", listener.getsockname())
+#[en]> print("listening on", listener.getsockname())
+#[ru]> print("слушает", listener.getsockname())
 listener.close()
 
 # %% [markdown] lang="en"
@@ -163,7 +165,8 @@ def handle_echo(conn):
 # %% tags=["student-raises-exception"]
 def serve_one(listener):
     conn, addr = listener.accept()
-    print("server: a client connected from", addr)
+    #[en]> print("server: a client connected from", addr)
+    #[ru]> print("сервер: подключился клиент с адреса", addr)
     handle_echo(conn)
 
 
@@ -173,7 +176,8 @@ threading.Thread(target=serve_one, args=(listener,), daemon=True).start()
 with socket.create_connection(listener.getsockname(), timeout=5) as client:
     client.sendall("Привет, echo!".encode("utf-8"))
     reply = client.recv(4096)
-    print("client got back:", reply.decode("utf-8"))
+    #[en]> print("client got back:", reply.decode("utf-8"))
+    #[ru]> print("клиент получил обратно:", reply.decode("utf-8"))
 listener.close()
 
 # %% [markdown] lang="en"
@@ -209,7 +213,8 @@ listener.close()
 client.sendall(b"alice\n")
 client.sendall(b"hello everyone\n")
 threading.Event().wait(0.2)  # a short pause: both messages are in by now
-print("one recv() got:", server_side.recv(4096))
+#[en]> print("one recv() got:", server_side.recv(4096))
+#[ru]> print("один recv() получил:", server_side.recv(4096))
 
 big = b"x" * 1_000_000
 sender = threading.Thread(target=client.sendall, args=(big,))
@@ -218,7 +223,8 @@ sizes = []
 while sum(sizes) < len(big):
     sizes.append(len(server_side.recv(65536)))
 sender.join()
-print(len(sizes), "recv() calls for one sendall(); the first sizes:", sizes[:8])
+#[en]> print(len(sizes), "recv() calls for one sendall(); the first sizes:", sizes[:8])
+#[ru]> print(len(sizes), "вызовов recv() на один sendall(); первые размеры:", sizes[:8])
 client.close()
 server_side.close()
 

@@ -226,15 +226,18 @@ boris_socket, _ = listener.accept()
 listener.close()
 anna_socket.settimeout(None)
 
+#[en]> anna_sees, boris_sees = "  Anna sees: ", "  Boris sees:"
+#[ru]> anna_sees, boris_sees = "  Анна видит: ", "  Борис видит:"
 anna = threading.Thread(target=chat, args=(anna_socket, typist(["Hi Boris!", "How are you?"], 0.2),
-                                           lambda text: print("  Anna sees: ", text)))
+                                           lambda text: print(anna_sees, text)))
 boris = threading.Thread(target=chat, args=(boris_socket, typist(["Привет, Анна!"], 0.3),
-                                            lambda text: print("  Boris sees:", text)))
+                                            lambda text: print(boris_sees, text)))
 anna.start()
 boris.start()
 anna.join(timeout=5)
 boris.join(timeout=5)
-print("both sides finished:", not anna.is_alive() and not boris.is_alive())
+#[en]> print("both sides finished:", not anna.is_alive() and not boris.is_alive())
+#[ru]> print("обе стороны закончили:", not anna.is_alive() and not boris.is_alive())
 
 # %% [markdown] lang="en"
 # ## The real program: your `server.py` and `client.py`

@@ -375,7 +375,8 @@ anna, anna_reader = person("anna")
 boris, boris_reader = person("boris")
 print("anna got:", anna_reader.readline().strip())  # boris joined
 send_line(anna, "Привет всем!")
-print("boris got:", boris_reader.readline().strip())
+#[en]> print("boris got:", boris_reader.readline().strip())
+#[ru]> print("boris получил:", boris_reader.readline().strip())
 send_line(boris, "/quit")
 print("anna got:", anna_reader.readline().strip())  # boris left
 for sock in (anna, boris):

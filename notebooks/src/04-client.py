@@ -231,7 +231,8 @@ client = threading.Thread(target=run_client, args=(sock, "anna", typist(["hello,
 client.start()
 client.join(timeout=5)
 listener.close()
-print("\nclient finished:", not client.is_alive())
+#[en]> print("\nclient finished:", not client.is_alive())
+#[ru]> print("\nклиент закончил:", not client.is_alive())
 
 # %% [markdown] lang="en"
 # ## The real program: `client.py`

@@ -247,7 +247,8 @@ bob.close()  # bob's program ends: no /leave, no goodbye
 alice.sendto("is anyone there?".encode("utf-8"), server.getsockname())
 threading.Event().wait(0.3)
 with members_lock:
-    print("the server still thinks these are in the chat:", sorted(members.values()))
+    #[en]> print("the server still thinks these are in the chat:", sorted(members.values()))
+    #[ru]> print("сервер всё ещё считает, что в чате:", sorted(members.values()))
 alice.close()
 server.close()
 
