@@ -150,6 +150,12 @@ def _instructor(name: str) -> bool:
 
 
 # -- the notebooks run -----------------------------------------------------------------
+# One xdist worker runs every notebook test: the notebooks of a group run in order in one folder, and a
+# second worker would run the same group again.
+RUNS_NOTEBOOKS = pytest.mark.xdist_group("notebooks")
+
+
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if _instructor(n)])
 def test_instructor_notebook_runs_with_every_check_passing(executed, notebook):
@@ -163,6 +169,7 @@ def test_instructor_notebook_runs_with_every_check_passing(executed, notebook):
         assert ("Public checks passed" in text) or ("Открытые проверки пройдены" in text)
 
 
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if not _instructor(n)])
 def test_student_notebook_runs_and_every_check_says_not_yet(executed, notebook):
@@ -185,6 +192,7 @@ def test_student_notebook_runs_and_every_check_says_not_yet(executed, notebook):
 HAND_IN = {"tcp": ("tcp-multi", 100), "udp": ("udp-multi", 80), "two_user": ("tcp-two-user", 60)}
 
 
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", [f"instructor/{lang}/06-hand-in" for lang in build.LANGUAGES])
 def test_the_instructor_notebooks_leave_three_folders_at_their_caps(executed, notebook):
@@ -202,6 +210,7 @@ def test_the_instructor_notebooks_leave_three_folders_at_their_caps(executed, no
         assert report["score"] == report["max_score"] == cap, output
 
 
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", [f"student/{lang}/06-hand-in" for lang in build.LANGUAGES])
 def test_the_student_notebooks_write_nothing_while_todos_remain(executed, notebook):

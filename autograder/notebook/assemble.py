@@ -61,7 +61,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 lets other computers connect")
     parser.add_argument("--port", type=int, default=9090)
     args = parser.parse_args()
-    listener = open_listener(args.host, args.port)
+    listener = {open}(args.host, args.port)
     print(f"listening on {{args.host}}:{{args.port}} (Ctrl+C to stop)", flush=True)
     server = threading.Thread(target={serve}, args=(listener,), daemon=True)
     server.start()
@@ -137,30 +137,14 @@ members = {{}}  # (ip, port) -> nickname
 members_lock = threading.Lock()
 '''
 
-UDP_SERVER_MAIN = '''
+UDP_SERVER_MAIN = """
 
-def main():
-    parser = argparse.ArgumentParser(description="Multi-user UDP chat server")
-    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 lets other computers connect")
-    parser.add_argument("--port", type=int, default=9090)
-    args = parser.parse_args()
+def bind_udp(host, port):
+    \"\"\"A UDP socket bound to (host, port): datagrams to that address arrive here.\"\"\"
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((args.host, args.port))
-    print(f"listening on {args.host}:{args.port} (UDP, Ctrl+C to stop)", flush=True)
-    server = threading.Thread(target=serve_udp, args=(sock,), daemon=True)
-    server.start()
-    try:
-        while server.is_alive():
-            server.join(0.5)  # short waits keep Ctrl+C working on Windows
-    except KeyboardInterrupt:
-        print("server stopped", flush=True)
-    finally:
-        sock.close()
-
-
-if __name__ == "__main__":
-    main()
-'''
+    sock.bind((host, port))
+    return sock
+""" + LISTEN_MAIN.format(what="Multi-user UDP chat server", serve="serve_udp", open="bind_udp")
 
 UDP_CLIENT_MAIN = '''
 
@@ -275,7 +259,7 @@ PROGRAMS: Dict[Tuple[str, str], Program] = {
     ("tcp", "server"): Program(
         ("open_listener", "send_line", "add_user", "remove_user", "broadcast", "ask_nickname", "handle_client",
          "serve"),
-        TCP_SERVER_HEAD, LISTEN_MAIN.format(what="Multi-user TCP chat server", serve="serve")),
+        TCP_SERVER_HEAD, LISTEN_MAIN.format(what="Multi-user TCP chat server", serve="serve", open="open_listener")),
     ("tcp", "client"): Program(
         ("send_line", "format_incoming", "join_chat", "receive_forever", "run_client"),
         TCP_CLIENT_HEAD, TCP_CLIENT_MAIN),
