@@ -72,7 +72,7 @@ def _version() -> str:
     try:
         from importlib.metadata import version
 
-        return version("chatlab")
+        return version("chatlab-kit")
     except Exception:  # not installed: running from a source tree
         return "0"
 
@@ -81,7 +81,7 @@ def _dependencies() -> List[str]:
     try:
         from importlib.metadata import requires
 
-        found = requires("chatlab") or []
+        found = requires("chatlab-kit") or []
     except Exception:
         found = []
     deps = [d for d in found if "extra ==" not in d]
