@@ -13,6 +13,7 @@ The notebooks of one audience and language run in order in one temp dir (noteboo
 """
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -429,3 +430,61 @@ def test_a_step_can_be_run_again_at_once():
     for _ in range(3):
         assert Checker("ru").step("01-echo", handle_echo, _namespace={}).passed
     assert Checker("en").echo(handle_echo).passed  # the shortcut, by the step's short name
+
+
+# -- what the checks and the hand-in accept, without a kernel ------------------------------------------------
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("got, ok", [
+    ("\nbob: hi\n> ", True),
+    ("\r\x1b[Kbob: hi\n> ", True),
+    ("\nbob: hi!!\n> ", False),  # not the message
+    ("\n[12:00] bob: hi\n> ", False),
+    ("\nbob: hi> ", False),  # the prompt glued to the message
+    ("\nbob: hi\nbob: hi\n> ", False),
+    ("bob: hi\n> ", False),  # the half-typed line is overwritten
+    (None, False),
+])
+def test_incoming_accepts_what_it_names_and_nothing_else(got, ok):
+    from autograder.notebook.steps import _incoming_ok
+    assert _incoming_ok(got, "bob: hi", "> ") is ok
+
+
+def _is_definition(node, text: str) -> bool:
+    """def, class, import, or a plain value such as ``users = {}`` or ``users_lock = threading.Lock()``."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return True
+    return isinstance(node, ast.Assign) and ("(" not in text or text.endswith("threading.Lock()"))
+
+
+def _notebook_module(tmp_path, stem: str, audience: str, name: str):
+    """The code cells of a generated notebook as an importable module (so inspect can read its functions)."""
+    notebook = nbformat.read(ROOT / "notebooks" / audience / "en" / f"{stem}.ipynb", as_version=4)
+    keep = []  # definitions only: no demo runs, no checks
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not cell.source.startswith("%"):
+            keep += [ast.get_source_segment(cell.source, node) for node in ast.parse(cell.source).body
+                     if _is_definition(node, ast.get_source_segment(cell.source, node))]
+    path = tmp_path / f"{name}.py"
+    path.write_text("import socket, threading, os\n\n" + "\n\n".join(keep), encoding="utf-8")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return vars(module)
+
+
+@pytest.mark.timeout(60)
+def test_the_hand_in_files_are_the_notebooks_functions_and_refuse_a_todo(tmp_path):
+    from autograder.notebook.assemble import write_program
+    solved = _notebook_module(tmp_path, "05-udp", "instructor", "udp_solved")
+    result = write_program("udp", None, "en", solved, tmp_path / "my_submission")
+    assert result.passed, result.to_text()
+    for role in ("server", "client"):
+        text = (tmp_path / "my_submission" / "udp" / f"{role}.py").read_text(encoding="utf-8")
+        compile(text, role, "exec")
+        assert "NotImplementedError" not in text and 'if __name__ == "__main__":' in text
+    assert "def join_member(" in (tmp_path / "my_submission" / "udp" / "server.py").read_text(encoding="utf-8")
+    unsolved = _notebook_module(tmp_path, "02-two-user-chat", "student", "two_user_todo")
+    result = write_program("two_user", None, "en", unsolved, tmp_path / "student")
+    assert not result.passed and "TODO" in result.machine()["first_problem"]
+    assert not (tmp_path / "student").exists()
