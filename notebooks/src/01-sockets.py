@@ -100,6 +100,9 @@ print(half.decode("utf-8", errors="replace"))  # errors="replace" turns broken b
 # `socket()`, `bind()` and `listen()` in one call. In this notebook we ask for port `0`: the operating system
 # picks a free port, so re-running a cell never fails with "address already in use". (Your real
 # `server.py` will listen on a fixed port such as 9090.) `127.0.0.1` means "this computer only".
+# Notebook 3 makes these calls one by one, as your `server.py` will, and adds `SO_REUSEADDR`.
+#
+# ![The life of a TCP socket](../../images/socket-life.en.svg)
 
 # %% [markdown] lang="ru"
 # ## Слушающий сокет
@@ -109,6 +112,9 @@ print(half.decode("utf-8", errors="replace"))  # errors="replace" turns broken b
 # сама выберет свободный, поэтому повторный запуск ячейки никогда не упадёт с «address already in use».
 # (Ваш настоящий `server.py` будет слушать постоянный порт, например 9090.) `127.0.0.1` значит
 # «только этот компьютер».
+# Блокнот 3 делает эти вызовы по одному, как будет делать ваш `server.py`, и добавляет `SO_REUSEADDR`.
+#
+# ![Жизнь TCP-сокета](../../images/socket-life.ru.svg)
 
 # %%
 listener = socket.create_server(("127.0.0.1", 0))
