@@ -35,7 +35,7 @@ FOLDER = "my_submission"
 
 @dataclass(frozen=True)
 class Program:
-    functions: Tuple[str, ...]  # the student's, in this order
+    functions: Tuple[str, ...]  # the student's, in the notebook's order (the first TODO named is the first met)
     head: str
     main: str
 
@@ -257,7 +257,7 @@ if __name__ == "__main__":
 
 PROGRAMS: Dict[Tuple[str, str], Program] = {
     ("tcp", "server"): Program(
-        ("open_listener", "send_line", "add_user", "remove_user", "broadcast", "ask_nickname", "handle_client",
+        ("send_line", "add_user", "remove_user", "broadcast", "ask_nickname", "handle_client", "open_listener",
          "serve"),
         TCP_SERVER_HEAD, LISTEN_MAIN.format(what="Multi-user TCP chat server", serve="serve", open="open_listener")),
     ("tcp", "client"): Program(
@@ -298,7 +298,7 @@ def write_program(variant: str, role: Optional[str], lang: str, namespace: Dict[
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}; role server, client or None")
     target = Path(folder) / variant
     roles = ROLES if role is None else (role,)
-    checklist = Checklist("files", msg("nb.step.write_program", folder=target.as_posix()), lang)
+    checklist = Checklist("hand-in", msg("nb.step.write_program", folder=target.as_posix()), lang)
     texts = {}
     for each in roles:
         program = PROGRAMS[(variant, each)]
