@@ -200,7 +200,12 @@ quitting = threading.Event()
 
 
 def typed():
-    text = input()
+    """input(), noting when we are the side that leaves (/quit or the end of input)."""
+    try:
+        text = input()
+    except EOFError:
+        quitting.set()
+        raise
     if text.strip() == "/quit":
         quitting.set()
     return text
