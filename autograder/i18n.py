@@ -974,6 +974,10 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                             "ru": "конец ввода (Ctrl+D / Ctrl+Z) отправляет /quit и завершает цикл"},
     "nb.hint.typing_eof": {"en": "Wrap next_line() in try/except EOFError and treat EOFError as if /quit was typed.",
                            "ru": "Оберните next_line() в try/except EOFError и считайте EOFError вводом /quit."},
+    "nb.ui.graded_passed": {"en": "autograde: every check passed ({passed} of {total}) ✔",
+                            "ru": "autograde: все проверки пройдены ({passed} из {total}) ✔"},
+    "nb.ui.score_not_a_grade": {"en": "This is the score the default rubric gives; your instructor may use another rubric and decides the grade.",
+                                "ru": "Это баллы по рубрике по умолчанию; преподаватель может использовать другую рубрику, и оценку ставит он."},
 }
 
 
