@@ -74,7 +74,8 @@ def read(path: Path) -> str:
 @pytest.mark.timeout(60)
 def test_index_points_to_both_languages():
     index = read(LABS / "README.md")
-    for name in ("assignment.en.md", "assignment.ru.md", "protocol.en.md", "protocol.ru.md"):
+    for name in ("assignment.en.md", "assignment.ru.md", "protocol.en.md", "protocol.ru.md",
+                 "GETTING_STARTED.en.md", "GETTING_STARTED.ru.md"):
         assert (CHAT / name).is_file(), name
         assert f"chat/{name}" in index, f"labs/README.md does not link {name}"
     for path in STARTER_FILES:
@@ -103,6 +104,50 @@ def test_assignment_grading_table_matches_spec(lang):
         assert command in text
     for name in ("server.py", "client.py", "protocol." + lang + ".md"):
         assert name in text
+
+
+# The checks each variant runs (the client checks included); the lab text's examples are scored over these.
+CLIENT_CHECKS = ("client_connects", "client_handshake", "client_sends", "client_receives", "client_exits")
+APPLICABLE = {
+    "tcp-multi": MULTI_SERVER_CHECKS + CLIENT_CHECKS,
+    "udp-multi": tuple(c for c in MULTI_SERVER_CHECKS if c not in ("drop_survival", "idle_after_leave"))
+    + CLIENT_CHECKS,
+    "tcp-two-user": ("connects", "server_to_client", "client_to_server", "duplex", "ending", "threads")
+    + tuple(c for c in CLIENT_CHECKS if c != "client_handshake"),
+}
+EXAMPLE = re.compile(r"^- (?P<what>.+): (?P<cap>\d+) × (?P<earned>\d+) / (?P<available>\d+)"
+                     r"(?P<halved> × 0\.5)? = (?P<score>\d+\.\d)\.$", re.M)
+
+
+def example_variant(what: str) -> str:
+    if "UDP" in what:
+        return "udp-multi"
+    if "Two-user" in what or "на двоих" in what:
+        return "tcp-two-user"
+    return "tcp-multi"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_assignment_score_examples_are_what_the_rubric_gives(lang):
+    """Every worked example: the checks it names as lost, scored by autograder.rubric."""
+    text = read(CHAT / f"assignment.{lang}.md")
+    examples = list(EXAMPLE.finditer(text))
+    assert len(examples) >= 6, "the examples must keep the 'cap × earned / available = score.' form"
+    for example in examples:
+        variant = example_variant(example["what"])
+        applicable = APPLICABLE[variant]
+        lost = {c for c in re.findall(r"`([a-z_]+)`", example["what"]) if c in RUBRIC.points}
+        assert lost <= set(applicable), example[0]
+        available = sum(RUBRIC.points[c] for c in applicable)
+        earned = available - sum(RUBRIC.points[c] for c in lost)
+        halved = "`asyncio`" in example["what"]  # no threading at all: the score is multiplied by the factor
+        expected = RUBRIC.score(variant, earned, available, uses_threading=not halved)
+        assert (int(example["cap"]), int(example["earned"]), int(example["available"])) == \
+            (RUBRIC.cap(variant), earned, available), example[0]
+        assert bool(example["halved"]) == halved, example[0]
+        assert float(example["score"]) == expected, example[0]
+    assert {example_variant(e["what"]) for e in examples} == set(APPLICABLE)
 
 
 @pytest.mark.timeout(60)

@@ -5,13 +5,15 @@
   interpreter, through a kernelspec written to a temp dir) with every in-notebook check passing.
 * Every student notebook runs top to bottom too — only cells tagged ``raises-exception`` may raise,
   so "Run All" works for students — and every check in it says "not yet" with a reason.
-* The submission notebook 6 writes from the instructor solutions scores full marks with ``autograde``.
+* Run top to bottom, the instructor notebooks leave ``my_submission/tcp``, ``udp`` and ``two_user``, which
+  ``autograde`` scores 100, 80 and 60; the student notebooks write nothing while TODOs remain.
 
-Notebooks run with a temp dir as working directory (notebook 6 writes ``my_submission/`` there),
-three kernels at a time, once per session for the notebooks the selected tests need.
+The notebooks of one audience and language run in order in one temp dir (notebooks 2-5 write
+``my_submission/`` there, notebook 6 grades it), three groups at a time, once per session.
 """
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -29,7 +31,7 @@ pytest.importorskip("ipykernel")
 
 from autograder import i18n  # noqa: E402
 from autograder.notebook import Checker, build, checklist, inprocess  # noqa: E402
-from grading_helpers import ROOT, SERVER_CHECKS, run_autograde  # noqa: E402
+from grading_helpers import ROOT, run_autograde  # noqa: E402
 
 SOURCES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("[0-9][0-9]-*.py"))
 NOTEBOOKS = [f"{audience}/{lang}/{stem}" for audience in build.AUDIENCES for lang in build.LANGUAGES
@@ -91,39 +93,54 @@ class Executed:
                 for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
-async def _run_one(name: str, kernel_name: str, workdir: Path, gate: asyncio.Semaphore) -> Executed:
+async def _run_one(name: str, kernel_name: str, workdir: Path) -> Executed:
     path = ROOT / "notebooks" / f"{name}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    async with gate:
-        started = time.monotonic()
-        client = nbclient.NotebookClient(notebook, kernel_name=kernel_name, timeout=CELL_SECONDS,
-                                         allow_errors=False, resources={"metadata": {"path": str(workdir)}})
-        error = None
-        try:
-            await asyncio.wait_for(client.async_execute(), NOTEBOOK_SECONDS)
-        except Exception as problem:  # CellExecutionError, a timeout, a dead kernel: all are findings
-            error = f"{type(problem).__name__}: {problem}"[-4000:]
-        return Executed(name, notebook, workdir, error, time.monotonic() - started)
+    started = time.monotonic()
+    client = nbclient.NotebookClient(notebook, kernel_name=kernel_name, timeout=CELL_SECONDS,
+                                     allow_errors=False, resources={"metadata": {"path": str(workdir)}})
+    error = None
+    try:
+        await asyncio.wait_for(client.async_execute(), NOTEBOOK_SECONDS)
+    except Exception as problem:  # CellExecutionError, a timeout, a dead kernel: all are findings
+        error = f"{type(problem).__name__}: {problem}"[-4000:]
+    return Executed(name, notebook, workdir, error, time.monotonic() - started)
 
 
 @pytest.fixture(scope="module")
 def executed(request, kernel, tmp_path_factory):
-    """Every notebook the selected tests of this module need, executed once, a few at a time."""
-    wanted = sorted({item.callspec.params["notebook"] for item in request.session.items
-                     if item.module is request.module and hasattr(item, "callspec")
-                     and "notebook" in item.callspec.params})
+    """Every notebook the selected tests of this module need, executed once.
+
+    The notebooks of one audience and language run one after another in one working directory, as a
+    student runs them: notebooks 2-5 write ``my_submission/`` there and notebook 6 grades it. A notebook
+    brings the ones before it along. Audiences and languages run side by side, a few at a time.
+    """
+    wanted = {item.callspec.params["notebook"] for item in request.session.items
+              if item.module is request.module and hasattr(item, "callspec")
+              and "notebook" in item.callspec.params}
+    groups = {}
+    for name in NOTEBOOKS:
+        audience, lang, stem = name.split("/")
+        if any(w.startswith(f"{audience}/{lang}/") and w.split("/")[2] >= stem for w in wanted):
+            groups.setdefault(f"{audience}/{lang}", []).append(name)
+
+    async def run_group(group, names, gate):
+        workdir = tmp_path_factory.mktemp(group.replace("/", "-"))
+        async with gate:
+            return [await _run_one(name, kernel, workdir) for name in names]
 
     async def run_all():
         gate = asyncio.Semaphore(CONCURRENT_KERNELS)
-        jobs = [_run_one(name, kernel, tmp_path_factory.mktemp(name.replace("/", "-")), gate) for name in wanted]
-        return await asyncio.gather(*jobs)
+        done = await asyncio.gather(*(run_group(g, names, gate) for g, names in sorted(groups.items())))
+        return [result for group in done for result in group]
 
     results = {}
     # nbclient wants an event loop of its own; a thread keeps it clear of anything pytest set up.
     box = {}
     runner = threading.Thread(target=lambda: box.update(done=asyncio.run(run_all())), daemon=True)
     runner.start()
-    runner.join(NOTEBOOK_SECONDS * (len(wanted) // CONCURRENT_KERNELS + 1))
+    longest = max((len(names) for names in groups.values()), default=0)
+    runner.join(NOTEBOOK_SECONDS * longest * (len(groups) // CONCURRENT_KERNELS + 1))
     for result in box.get("done", []):
         results[result.name] = result
     return results
@@ -134,6 +151,12 @@ def _instructor(name: str) -> bool:
 
 
 # -- the notebooks run -----------------------------------------------------------------
+# One xdist worker runs every notebook test: the notebooks of a group run in order in one folder, and a
+# second worker would run the same group again.
+RUNS_NOTEBOOKS = pytest.mark.xdist_group("notebooks")
+
+
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if _instructor(n)])
 def test_instructor_notebook_runs_with_every_check_passing(executed, notebook):
@@ -144,9 +167,14 @@ def test_instructor_notebook_runs_with_every_check_passing(executed, notebook):
     assert len(shown) == result.check_calls() > 0, "every check cell shows exactly one checklist"
     for source, summary, text in shown:
         assert summary["passed"], f"{source}\n{text}"
-        assert ("Public checks passed" in text) or ("Открытые проверки пройдены" in text)
+        if summary["step"] == "autograde":  # the grader itself: a score, said to be the default rubric's
+            assert ("score by the default rubric" in text) or ("баллы по рубрике по умолчанию" in text), text
+            assert "Public checks" not in text and "Открытые проверки" not in text, text
+        else:
+            assert ("Public checks passed" in text) or ("Открытые проверки пройдены" in text)
 
 
+@RUNS_NOTEBOOKS
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if not _instructor(n)])
 def test_student_notebook_runs_and_every_check_says_not_yet(executed, notebook):
@@ -166,19 +194,34 @@ def test_student_notebook_runs_and_every_check_says_not_yet(executed, notebook):
             assert "TODO" in summary["first_problem"], text
 
 
-@pytest.mark.timeout(600)
+HAND_IN = {"tcp": ("tcp-multi", 100), "udp": ("udp-multi", 80), "two_user": ("tcp-two-user", 60)}
+
+
+@RUNS_NOTEBOOKS
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", [f"instructor/{lang}/06-hand-in" for lang in build.LANGUAGES])
-def test_hand_in_from_the_solutions_scores_full_marks(executed, notebook):
+def test_the_instructor_notebooks_leave_three_folders_at_their_caps(executed, notebook):
+    """Run top to bottom, notebooks 2-5 leave my_submission/tcp, udp and two_user; each grades at its cap."""
     result = executed.get(notebook)
     assert result is not None and result.error is None, result and result.error
-    submission = result.workdir / "my_submission"
-    assert (submission / "server.py").is_file() and (submission / "client.py").is_file()
-    code, report, output = run_autograde(submission, "--lang", "en")
-    assert report is not None, output
-    assert report["variant"] == "tcp-multi", output
-    statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert all(statuses.get(check) == "passed" for check in SERVER_CHECKS), output
-    assert report["score"] == report["max_score"] == 100, output
+    for folder, (variant, cap) in HAND_IN.items():
+        submission = result.workdir / "my_submission" / folder
+        assert sorted(p.name for p in submission.iterdir()) == ["client.py", "server.py"], folder
+        if notebook.startswith("instructor/ru/"):
+            continue  # the same files as in English but for comments; notebook 6 graded them (every check passed)
+        code, report, output = run_autograde(submission, "--lang", "en")
+        assert report is not None, output
+        assert report["variant"] == variant, output
+        assert report["score"] == report["max_score"] == cap, output
+
+
+@RUNS_NOTEBOOKS
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("notebook", [f"student/{lang}/06-hand-in" for lang in build.LANGUAGES])
+def test_the_student_notebooks_write_nothing_while_todos_remain(executed, notebook):
+    result = executed.get(notebook)
+    assert result is not None and result.error is None, result and result.error
+    assert not list((result.workdir / "my_submission").glob("*/*.py"))
 
 
 # -- the committed notebooks ---------------------------------------------------------------
@@ -203,7 +246,23 @@ def test_committed_notebooks_are_valid_clean_and_say_they_are_generated():
         student = "/student/" in path.as_posix()
         text = path.read_text(encoding="utf-8")
         assert ("BEGIN SOLUTION" in text) is False, path
-        assert ("NotImplementedError(\\\"TODO" in text) is student, path
+        # Notebook 6 only grades the files notebooks 2-5 wrote: nothing in it is left to the student.
+        assert ("NotImplementedError(\\\"TODO" in text) is (student and path.stem != "06-hand-in"), path
+
+
+@pytest.mark.timeout(60)
+def test_every_picture_a_notebook_shows_is_committed_in_its_language():
+    shown = set()
+    for path in sorted((ROOT / "notebooks").glob("*/*/*.ipynb")):
+        lang = path.parent.name
+        for cell in nbformat.read(path, as_version=4).cells:
+            for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", cell.source if cell.cell_type == "markdown" else ""):
+                image = (path.parent / target).resolve()
+                assert image.is_file(), f"{path.name}: {target}"
+                assert image.name.endswith(f".{lang}.svg"), f"{path.name} ({lang}) shows {image.name}"
+                shown.add(image.name)
+    names = {p.name for p in (ROOT / "notebooks" / "images").glob("*.svg")}
+    assert shown == names and len(names) == 6, names - shown
 
 
 @pytest.mark.timeout(60)
@@ -229,6 +288,15 @@ def f(x):
     return 2 * x
     # END SOLUTION
 '''
+
+
+@pytest.mark.timeout(30)
+def test_a_shared_cell_prints_in_the_notebooks_language():
+    cells = build.parse('# %% [markdown] lang="en"\n# Hi\n# %% [markdown] lang="ru"\n# Привет\n# %%\n'
+                        'done = True\n#[en]> print("finished:", done)\n#[ru]> print("закончено:", done)\n')
+    for lang, line in (("en", 'print("finished:", done)'), ("ru", 'print("закончено:", done)')):
+        code = "".join(build.notebook_for(cells, "src.py", lang, "student")["cells"][-1]["source"])
+        assert code == "done = True\n" + line
 
 
 @pytest.mark.timeout(30)
@@ -366,3 +434,61 @@ def test_a_step_can_be_run_again_at_once():
     for _ in range(3):
         assert Checker("ru").step("01-echo", handle_echo, _namespace={}).passed
     assert Checker("en").echo(handle_echo).passed  # the shortcut, by the step's short name
+
+
+# -- what the checks and the hand-in accept, without a kernel ------------------------------------------------
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("got, ok", [
+    ("\nbob: hi\n> ", True),
+    ("\r\x1b[Kbob: hi\n> ", True),
+    ("\nbob: hi!!\n> ", False),  # not the message
+    ("\n[12:00] bob: hi\n> ", False),
+    ("\nbob: hi> ", False),  # the prompt glued to the message
+    ("\nbob: hi\nbob: hi\n> ", False),
+    ("bob: hi\n> ", False),  # the half-typed line is overwritten
+    (None, False),
+])
+def test_incoming_accepts_what_it_names_and_nothing_else(got, ok):
+    from autograder.notebook.steps import _incoming_ok
+    assert _incoming_ok(got, "bob: hi", "> ") is ok
+
+
+def _is_definition(node, text: str) -> bool:
+    """def, class, import, or a plain value such as ``users = {}`` or ``users_lock = threading.Lock()``."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return True
+    return isinstance(node, ast.Assign) and ("(" not in text or text.endswith("threading.Lock()"))
+
+
+def _notebook_module(tmp_path, stem: str, audience: str, name: str):
+    """The code cells of a generated notebook as an importable module (so inspect can read its functions)."""
+    notebook = nbformat.read(ROOT / "notebooks" / audience / "en" / f"{stem}.ipynb", as_version=4)
+    keep = []  # definitions only: no demo runs, no checks
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not cell.source.startswith("%"):
+            keep += [ast.get_source_segment(cell.source, node) for node in ast.parse(cell.source).body
+                     if _is_definition(node, ast.get_source_segment(cell.source, node))]
+    path = tmp_path / f"{name}.py"
+    path.write_text("import socket, threading, os\n\n" + "\n\n".join(keep), encoding="utf-8")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return vars(module)
+
+
+@pytest.mark.timeout(60)
+def test_the_hand_in_files_are_the_notebooks_functions_and_refuse_a_todo(tmp_path):
+    from autograder.notebook.assemble import write_program
+    solved = _notebook_module(tmp_path, "05-udp", "instructor", "udp_solved")
+    result = write_program("udp", None, "en", solved, tmp_path / "my_submission")
+    assert result.passed, result.to_text()
+    for role in ("server", "client"):
+        text = (tmp_path / "my_submission" / "udp" / f"{role}.py").read_text(encoding="utf-8")
+        compile(text, role, "exec")
+        assert "NotImplementedError" not in text and 'if __name__ == "__main__":' in text
+    assert "def join_member(" in (tmp_path / "my_submission" / "udp" / "server.py").read_text(encoding="utf-8")
+    unsolved = _notebook_module(tmp_path, "02-two-user-chat", "student", "two_user_todo")
+    result = write_program("two_user", None, "en", unsolved, tmp_path / "student")
+    assert not result.passed and "TODO" in result.machine()["first_problem"]
+    assert not (tmp_path / "student").exists()

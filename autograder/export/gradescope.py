@@ -109,7 +109,7 @@ def _version() -> str:
     try:
         from importlib.metadata import version
 
-        return version(_installed() or "chatlab")
+        return version(_installed() or "chatlab-kit")
     except Exception:  # neither a source tree nor installed
         return "0"
 
@@ -121,7 +121,7 @@ def _dependencies() -> List[str]:
         try:
             from importlib.metadata import requires
 
-            found = [d for d in requires(_installed() or "chatlab") or [] if "extra ==" not in d]
+            found = [d for d in requires(_installed() or "chatlab-kit") or [] if "extra ==" not in d]
         except Exception:
             found = []
     return found or list(FALLBACK_DEPENDENCIES)

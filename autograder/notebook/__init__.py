@@ -5,7 +5,8 @@
 
     check.step("03-chat")            # finds handle_client in the notebook
     check.chat_server(handle_client) # the same, with the function given
-    check.autograde("my_submission") # notebook 6: the real grader, on files
+    check.write_program("tcp", "server")  # my_submission/tcp/server.py from the notebook's functions
+    check.autograde("my_submission/tcp")  # notebook 6: the real grader, on files
 
 A check starts the student's function-level code in threads of the kernel
 (servers on free loopback ports), drives it with the scripted users the
@@ -17,7 +18,8 @@ Checks never hang the kernel, can be re-run after an edit, and speak of
 The modules: ``steps`` (what each check does), ``inprocess`` (running
 student code in the kernel safely), ``student_code`` (finding functions and
 TODOs), ``checklist`` (the result and its rendering), ``handin``
-(``autograde`` on a folder), ``build`` (the notebooks themselves).
+(``autograde`` on a folder), ``assemble`` (the files handed in, from the
+notebook's functions), ``build`` (the notebooks themselves).
 """
 from __future__ import annotations
 
@@ -54,6 +56,12 @@ class Checker:
         given = dict(zip(found.needs + found.optional, values))
         given.update(named)
         return run_step(step_id, self.lang, namespace, given)
+
+    def write_program(self, variant: str, role: str = None, folder="my_submission") -> Checklist:
+        """Write ``folder/variant/role.py`` (both roles if none is named) from the functions in the notebook."""
+        from .assemble import write_program
+
+        return write_program(variant, role, self.lang, sys._getframe(1).f_globals, folder)
 
     def autograde(self, folder="my_submission") -> Checklist:
         """Run ``autograde`` on a folder, as a terminal would, and show its report."""

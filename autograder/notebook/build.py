@@ -20,6 +20,9 @@ The format, in full:
     code, shared by both languages unless ``lang`` is given.
 ``#[en] text`` / ``#[ru] text`` (a line in a code cell)
     a comment for one language: ``# text`` in that notebook, gone in the other.
+``#[en]> code`` / ``#[ru]> code`` (a line in a code cell)
+    a line of code for one language (what a shared cell prints, in the
+    notebook's language): ``code`` in that notebook, gone in the other.
 ``# BEGIN SOLUTION`` … ``# END SOLUTION`` (in a code cell)
     the instructor keeps the code; the student gets, at the same indentation,
     the ``# TODO[en]: …`` / ``# TODO[ru]: …`` lines that must open the block,
@@ -49,6 +52,7 @@ STUDENT_ONLY_TAG = "student-raises-exception"
 MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\[[^\]]*\])')
 LANG_COMMENT = re.compile(r"^(?P<indent>\s*)#\[(?P<lang>en|ru)\] ?(?P<text>.*)$")
+LANG_CODE = re.compile(r"^(?P<indent>\s*)#\[(?P<lang>en|ru)\]> ?(?P<code>.*)$")
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 TODO = re.compile(r"^\s*# TODO\[(?P<lang>en|ru)\]: ?(?P<text>.*)$")
@@ -201,6 +205,11 @@ def _solutions(cell: Cell, lang: str, audience: str, path: Path) -> List[str]:
 def _code_for(cell: Cell, lang: str, audience: str, path: Path) -> str:
     lines = []
     for line in _solutions(cell, lang, audience, path):
+        code = LANG_CODE.match(line)
+        if code is not None:
+            if code.group("lang") == lang:
+                lines.append(f"{code.group('indent')}{code.group('code')}".rstrip())
+            continue
         comment = LANG_COMMENT.match(line)
         if comment is None:
             lines.append(line)

@@ -75,7 +75,9 @@ class Checklist:
     def summary(self) -> str:
         passed, total = self.counts()
         if self.passed:
-            return translate("nb.ui.passed", self.lang, {"passed": passed, "total": total})
+            # autograde's report carries a score: say "checks passed", not "public checks passed"
+            key = "nb.ui.graded_passed" if self.score is not None else "nb.ui.passed"
+            return translate(key, self.lang, {"passed": passed, "total": total})
         return translate("nb.ui.not_yet", self.lang, {"passed": passed, "total": total})
 
     def machine(self) -> dict:
@@ -100,7 +102,7 @@ class Checklist:
             for detail in _details(item, lang):
                 lines.append("     " + detail.replace("\n", "\n     "))
         lines.append(self.summary())
-        lines.append(translate("ui.not_a_grade", lang))
+        lines.append(self._footer())
         return "\n".join(lines)
 
     def to_html(self) -> str:
@@ -125,8 +127,12 @@ class Checklist:
             out.append("</li>")
         out.append("</ul>")
         out.append(f'<div style="font-weight:bold;color:{colour}">{e(self.summary())}</div>')
-        out.append(f'<div style="color:#57606a;font-size:90%">{e(translate("ui.not_a_grade", lang))}</div></div>')
+        out.append(f'<div style="color:#57606a;font-size:90%">{e(self._footer())}</div></div>')
         return "".join(out)
+
+    def _footer(self) -> str:
+        """Public checks never give a score; autograde gives the default rubric's, and the instructor the grade."""
+        return translate("nb.ui.score_not_a_grade" if self.score is not None else "ui.not_a_grade", self.lang)
 
     def _header(self) -> str:
         return translate("nb.ui.header", self.lang, {"step": self.step, "title": say(self.title, self.lang)})

@@ -23,7 +23,11 @@ AUTOGRADE_SECONDS = 240
 
 def autograde(folder, lang: str = "en", seconds: float = AUTOGRADE_SECONDS) -> Checklist:
     folder = Path(folder)
-    checklist = Checklist("autograde", msg("nb.step.autograde", folder=folder.name or str(folder)), lang)
+    checklist = Checklist("autograde", msg("nb.step.autograde", folder=folder.as_posix()), lang)
+    if not folder.is_dir():
+        checklist.items.append(Item("submission", msg("nb.check.submission"), "failed",
+                                    msg("nb.fail.no_folder", folder=folder.as_posix())))
+        return checklist
     with tempfile.TemporaryDirectory(prefix="chatlab-report-") as out:
         report_path = Path(out) / "report.json"
         command = [sys.executable, "-m", "autograder", str(folder), "--json", str(report_path), "--lang", lang]

@@ -16,7 +16,12 @@
 # **How the checks work.** Under some code cells there is a cell like `check.step("01-echo")`. It runs
 # your function with the same scripted users the course grader uses and shows a checklist:
 # ✔ passed, ✘ *not yet* (with the reason, a hint and what happened). "Not yet" is normal while you work:
-# fix, re-run your cell, re-run the check. Passing the public checks is not a grade.
+# fix, re-run your cell, re-run the check. The checks say *passed* or *not yet*, never a score: the score
+# comes from `autograde`, the grader itself, which notebook 6 runs on your files.
+#
+# The task and how it is graded: `labs/chat/assignment.en.md`; installing, terminals and troubleshooting:
+# `labs/chat/GETTING_STARTED.en.md`. The path: notebooks 1–2 (a two-user chat, worth at most 60), 3–4 (the
+# multi-user TCP chat, 100), 5 (UDP, 80), 6 (grading and handing in). This notebook takes about 60 minutes.
 
 # %% [markdown] lang="ru"
 # # 1. Сокеты: эхо-сервер, байты и текст, и зачем сообщениям границы
@@ -32,10 +37,15 @@
 #    (framing), без которого не обходится ни один чат.
 #
 # **Как работают проверки.** Под некоторыми ячейками с кодом есть ячейка вроде `check.step("01-echo")`.
-# Она запускает вашу функцию с теми же «роботами-пользователями», что и проверяющая программа курса,
+# Она запускает вашу функцию с теми же «роботами-пользователями», что и автопроверка курса,
 # и показывает список: ✔ пройдено, ✘ *пока нет* (с причиной, подсказкой и тем, что происходило).
 # «Пока нет» — нормальное состояние во время работы: исправьте код, выполните свою ячейку заново, потом
-# проверку. Пройденные открытые проверки — ещё не оценка.
+# проверку. Проверки говорят *пройдено* или *пока нет* и никогда не ставят баллов: баллы даёт `autograde`,
+# сама автопроверка, которую блокнот 6 запускает на ваших файлах.
+#
+# Задание и как оно оценивается — `labs/chat/assignment.ru.md`; установка, терминалы и что делать при
+# ошибках — `labs/chat/GETTING_STARTED.ru.md`. Путь: блокноты 1–2 (чат на двоих, не больше 60 баллов), 3–4
+# (многопользовательский чат на TCP, 100), 5 (UDP, 80), 6 (проверка и сдача). На этот блокнот — около 60 минут.
 
 # %% lang="en"
 # Run this cell first. It needs the chatlab kit installed in this Jupyter kernel (see the README).
@@ -72,7 +82,8 @@ check = Checker("ru")
 # %%
 text = "Привет, Bob!"
 data = text.encode("utf-8")
-print(len(text), "characters ->", len(data), "bytes:", data)
+#[en]> print(len(text), "characters ->", len(data), "bytes:", data)
+#[ru]> print(len(text), "символов ->", len(data), "байт:", data)
 print(data.decode("utf-8"))
 
 half = data[:3]  # "П" is 2 bytes, "р" starts at byte 2: we cut "р" in half
@@ -89,6 +100,9 @@ print(half.decode("utf-8", errors="replace"))  # errors="replace" turns broken b
 # `socket()`, `bind()` and `listen()` in one call. In this notebook we ask for port `0`: the operating system
 # picks a free port, so re-running a cell never fails with "address already in use". (Your real
 # `server.py` will listen on a fixed port such as 9090.) `127.0.0.1` means "this computer only".
+# Notebook 3 makes these calls one by one, as your `server.py` will, and adds `SO_REUSEADDR`.
+#
+# ![The life of a TCP socket](../../images/socket-life.en.svg)
 
 # %% [markdown] lang="ru"
 # ## Слушающий сокет
@@ -98,10 +112,14 @@ print(half.decode("utf-8", errors="replace"))  # errors="replace" turns broken b
 # сама выберет свободный, поэтому повторный запуск ячейки никогда не упадёт с «address already in use».
 # (Ваш настоящий `server.py` будет слушать постоянный порт, например 9090.) `127.0.0.1` значит
 # «только этот компьютер».
+# Блокнот 3 делает эти вызовы по одному, как будет делать ваш `server.py`, и добавляет `SO_REUSEADDR`.
+#
+# ![Жизнь TCP-сокета](../../images/socket-life.ru.svg)
 
 # %%
 listener = socket.create_server(("127.0.0.1", 0))
-print("listening on", listener.getsockname())
+#[en]> print("listening on", listener.getsockname())
+#[ru]> print("слушает", listener.getsockname())
 listener.close()
 
 # %% [markdown] lang="en"
@@ -153,7 +171,8 @@ def handle_echo(conn):
 # %% tags=["student-raises-exception"]
 def serve_one(listener):
     conn, addr = listener.accept()
-    print("server: a client connected from", addr)
+    #[en]> print("server: a client connected from", addr)
+    #[ru]> print("сервер: подключился клиент с адреса", addr)
     handle_echo(conn)
 
 
@@ -163,7 +182,8 @@ threading.Thread(target=serve_one, args=(listener,), daemon=True).start()
 with socket.create_connection(listener.getsockname(), timeout=5) as client:
     client.sendall("Привет, echo!".encode("utf-8"))
     reply = client.recv(4096)
-    print("client got back:", reply.decode("utf-8"))
+    #[en]> print("client got back:", reply.decode("utf-8"))
+    #[ru]> print("клиент получил обратно:", reply.decode("utf-8"))
 listener.close()
 
 # %% [markdown] lang="en"
@@ -199,7 +219,8 @@ listener.close()
 client.sendall(b"alice\n")
 client.sendall(b"hello everyone\n")
 threading.Event().wait(0.2)  # a short pause: both messages are in by now
-print("one recv() got:", server_side.recv(4096))
+#[en]> print("one recv() got:", server_side.recv(4096))
+#[ru]> print("один recv() получил:", server_side.recv(4096))
 
 big = b"x" * 1_000_000
 sender = threading.Thread(target=client.sendall, args=(big,))
@@ -208,7 +229,8 @@ sizes = []
 while sum(sizes) < len(big):
     sizes.append(len(server_side.recv(65536)))
 sender.join()
-print(len(sizes), "recv() calls for one sendall(); the first sizes:", sizes[:8])
+#[en]> print(len(sizes), "recv() calls for one sendall(); the first sizes:", sizes[:8])
+#[ru]> print(len(sizes), "вызовов recv() на один sendall(); первые размеры:", sizes[:8])
 client.close()
 server_side.close()
 
@@ -270,6 +292,13 @@ check.step("01-lines")
 # a text file, and `for line in reader:` gives whole lines (each still ending in `"\n"`). The next notebooks use it.
 # Now you know what it does inside.
 #
+# ### Check yourself
+#
+# 1. Why can one `recv(4096)` return half a message, or two messages at once?
+# 2. What does `"Привет".encode("utf-8")` have more of than the text has letters, and why does that matter
+#    when a message is cut in the middle?
+# 3. What does `recv()` return when the other side has closed the connection?
+#
 # **Next:** notebook 2, a chat for two people, where both can type at the same time.
 
 # %% [markdown] lang="ru"
@@ -278,6 +307,13 @@ check.step("01-lines")
 # Python умеет делать эту буферизацию сам: `sock.makefile("r", encoding="utf-8", newline="\n")` оборачивает
 # сокет в текстовый файл, и `for line in reader:` выдаёт целые строки (каждая всё ещё кончается на `"\n"`).
 # Следующие блокноты пользуются им. Теперь вы знаете, что у него внутри.
+#
+# ### Проверьте себя
+#
+# 1. Почему один `recv(4096)` может вернуть половину сообщения или сразу два?
+# 2. Чего в `"Привет".encode("utf-8")` больше, чем букв в тексте, и почему это важно, когда сообщение
+#    разрезано посередине?
+# 3. Что возвращает `recv()`, когда другая сторона закрыла соединение?
 #
 # **Дальше:** блокнот 2, чат на двоих, где оба могут писать одновременно.
 

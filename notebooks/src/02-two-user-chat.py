@@ -112,14 +112,11 @@ check.step("02-receive")
 # next typed line. The real program passes `input`; the check passes a scripted keyboard that "types" when it
 # decides to, and meanwhile watches whether messages still arrive.
 #
-# ## Your turn: the whole chat
+# ## Your turn: the typing half
 #
-# `chat(sock, next_line, show)`:
-# 1. start `receive_messages` in a thread (`daemon=True`) — **before** waiting for typing;
-# 2. loop: `text = next_line()`; on `/quit` (or `EOFError`, the end of input: Ctrl+D / Ctrl+Z) send `/quit`
-#    and leave the loop; otherwise `send_line(sock, text)`;
-# 3. end cleanly: `sock.shutdown(socket.SHUT_RDWR)` wakes the receiving thread out of `recv()`,
-#    `join()` waits for it, `sock.close()`. Sending to a partner who has left raises `OSError`: catch it.
+# `type_and_send(sock, next_line)` is the main thread's loop: `text = next_line()`; on `/quit` send `/quit` and
+# return; `EOFError` — the end of input (Ctrl+D on Linux and macOS, Ctrl+Z then Enter on Windows) — counts as
+# `/quit`; anything else: `send_line(sock, text)`.
 
 # %% [markdown] lang="ru"
 # ## Почему `input()` блокирует и что вместо него используют проверки
@@ -130,34 +127,62 @@ check.step("02-receive")
 # возвращает следующую набранную строку. Настоящая программа передаёт `input`; проверка передаёт
 # «клавиатуру-робота», которая «печатает», когда сама решит, а тем временем смотрит, доходят ли сообщения.
 #
+# ## Ваша очередь: половина, которая отправляет
+#
+# `type_and_send(sock, next_line)` — цикл главного потока: `text = next_line()`; на `/quit` отправить `/quit` и
+# выйти; `EOFError` — конец ввода (Ctrl+D в Linux и macOS, Ctrl+Z и Enter в Windows) — считается вводом
+# `/quit`; всё остальное — `send_line(sock, text)`.
+
+# %%
+def type_and_send(sock, next_line):
+    """The main thread: send every typed line until /quit or the end of input."""
+    # BEGIN SOLUTION
+    # TODO[en]: loop: text = next_line() (EOFError counts as "/quit"); on /quit send_line "/quit" and return; else send_line(sock, text)
+    # TODO[ru]: цикл: text = next_line() (EOFError считается "/quit"); на /quit — send_line "/quit" и выйти; иначе send_line(sock, text)
+    while True:
+        try:
+            text = next_line()
+        except EOFError:  # the input has ended (Ctrl+D / Ctrl+Z)
+            text = "/quit"
+        if text.strip() == "/quit":
+            send_line(sock, "/quit")
+            return
+        send_line(sock, text)
+    # END SOLUTION
+
+# %%
+check.step("02-typing")
+
+# %% [markdown] lang="en"
+# ## Your turn: the whole chat
+#
+# `chat(sock, next_line, show)` puts the halves together:
+# 1. start `receive_messages` in a thread (`daemon=True`) — **before** waiting for typing;
+# 2. run `type_and_send(sock, next_line)`; sending to a partner who has left raises `OSError`: catch it;
+# 3. end cleanly, whatever happened (`finally:`): `sock.shutdown(socket.SHUT_RDWR)` wakes the receiving thread
+#    out of `recv()` (`close()` alone does not, on every system), `receiver.join(timeout=2)` waits for it,
+#    `sock.close()`.
+
+# %% [markdown] lang="ru"
 # ## Ваша очередь: чат целиком
 #
-# `chat(sock, next_line, show)`:
+# `chat(sock, next_line, show)` соединяет две половины:
 # 1. запустите `receive_messages` в потоке (`daemon=True`) — **до** того, как ждать ввода;
-# 2. цикл: `text = next_line()`; на `/quit` (или `EOFError` — конец ввода, Ctrl+D / Ctrl+Z) отправьте
-#    `/quit` и выйдите из цикла; иначе `send_line(sock, text)`;
-# 3. чисто завершитесь: `sock.shutdown(socket.SHUT_RDWR)` будит поток приёма, застрявший в `recv()`,
-#    `join()` дожидается его, затем `sock.close()`. Отправка ушедшему собеседнику бросает `OSError`:
-#    перехватите её.
+# 2. вызовите `type_and_send(sock, next_line)`; отправка ушедшему собеседнику бросает `OSError`: перехватите её;
+# 3. в любом случае (`finally:`) чисто завершитесь: `sock.shutdown(socket.SHUT_RDWR)` будит поток приёма,
+#    застрявший в `recv()` (одного `close()` для этого хватает не во всех системах), `receiver.join(timeout=2)`
+#    дожидается его, затем `sock.close()`.
 
 # %%
 def chat(sock, next_line, show):
     """One side of a two-user chat: receive in a thread, send what is typed, end on /quit."""
     receiver = threading.Thread(target=receive_messages, args=(sock, show), daemon=True)
     # BEGIN SOLUTION
-    # TODO[en]: start receiver; loop on next_line() (EOFError counts as /quit), send each line, stop after sending /quit; then shutdown, join, close
-    # TODO[ru]: запустить receiver; цикл по next_line() (EOFError — как /quit), отправлять строки, после отправки /quit остановиться; затем shutdown, join, close
+    # TODO[en]: receiver.start(); try: type_and_send(sock, next_line) except OSError: pass; finally: shutdown (ignoring OSError), receiver.join(timeout=2), close
+    # TODO[ru]: receiver.start(); try: type_and_send(sock, next_line) except OSError: pass; finally: shutdown (игнорируя OSError), receiver.join(timeout=2), close
     receiver.start()
     try:
-        while True:
-            try:
-                text = next_line()
-            except EOFError:  # the input has ended (Ctrl+D / Ctrl+Z)
-                text = "/quit"
-            if text.strip() == "/quit":
-                send_line(sock, "/quit")
-                break
-            send_line(sock, text)
+        type_and_send(sock, next_line)
     except OSError:
         pass  # the other side has gone: nothing left to send to
     finally:
@@ -201,46 +226,77 @@ boris_socket, _ = listener.accept()
 listener.close()
 anna_socket.settimeout(None)
 
+#[en]> anna_sees, boris_sees = "  Anna sees: ", "  Boris sees:"
+#[ru]> anna_sees, boris_sees = "  Анна видит: ", "  Борис видит:"
 anna = threading.Thread(target=chat, args=(anna_socket, typist(["Hi Boris!", "How are you?"], 0.2),
-                                           lambda text: print("  Anna sees: ", text)))
+                                           lambda text: print(anna_sees, text)))
 boris = threading.Thread(target=chat, args=(boris_socket, typist(["Привет, Анна!"], 0.3),
-                                            lambda text: print("  Boris sees:", text)))
+                                            lambda text: print(boris_sees, text)))
 anna.start()
 boris.start()
 anna.join(timeout=5)
 boris.join(timeout=5)
-print("both sides finished:", not anna.is_alive() and not boris.is_alive())
+#[en]> print("both sides finished:", not anna.is_alive() and not boris.is_alive())
+#[ru]> print("обе стороны закончили:", not anna.is_alive() and not boris.is_alive())
 
 # %% [markdown] lang="en"
-# ## The real program
+# ## The real program: your `server.py` and `client.py`
 #
-# In `client.py` the same function runs with a real keyboard and screen: `chat(sock, input, print)`.
-# One detail differs: when the *other* side leaves, our main thread is stuck in `input()` and no thread
-# can wake it up on every operating system. The usual way out in a terminal program is to end the whole
-# process from the receiving thread with `os._exit(0)`. **Never do that in a notebook** — it would kill the
-# kernel. A sketch of the program (not run here):
+# In the real programs the same `chat` runs with a real keyboard and screen: `chat(sock, input, print)`. One
+# detail differs: when the *other* side leaves, our main thread is stuck in `input()` and no thread can wake
+# it up on every operating system. The usual way out in a terminal program is to end the whole process from
+# the receiving thread with `os._exit(0)`. **Never do that in a notebook** — it would kill the kernel.
 #
-# ```python
-# def main():
-#     sock = socket.create_connection(("127.0.0.1", 9090))
-#     chat(sock, input, print)
+# The next cell writes `my_submission/two_user/server.py` and `client.py` next to this notebook: your
+# `send_line`, `receive_messages`, `type_and_send` and `chat`, and a `main()` each. The server's `main()`
+# makes a listening socket (`socket()`, `bind()`, `listen()`; notebook 3 explains each), waits in `accept()`
+# for one person and chats with them; the client's connects. Try them in two terminals:
+#
+# ```
+# python my_submission/two_user/server.py
+# python my_submission/two_user/client.py
 # ```
 #
+# A two-user chat is worth at most 60 points of 100; notebooks 3 and 4 build the multi-user chat (100).
+#
+# ### Check yourself (about 45 minutes for this notebook)
+#
+# 1. What would the other person see if `chat` read the keyboard and the network in one loop, one after the
+#    other?
+# 2. Why must the receiving thread be started **before** the first `next_line()`?
+# 3. What does `recv()` return when the other side closes the connection?
+
+# %% [markdown] lang="ru"
+# ## Настоящая программа: ваши `server.py` и `client.py`
+#
+# В настоящих программах та же `chat` работает с настоящими клавиатурой и экраном: `chat(sock, input, print)`.
+# Одно отличие: когда уходит *собеседник*, наш главный поток застрял в `input()`, и ни один поток не может
+# разбудить его во всех операционных системах. Обычный выход в программе для терминала — завершить весь
+# процесс из потока приёма через `os._exit(0)`. **Никогда не делайте этого в блокноте** — это убьёт ядро.
+#
+# Следующая ячейка записывает `my_submission/two_user/server.py` и `client.py` рядом с блокнотом: ваши
+# `send_line`, `receive_messages`, `type_and_send` и `chat` и по `main()` в каждый файл. `main()` сервера
+# создаёт слушающий сокет (`socket()`, `bind()`, `listen()`; подробно о каждом — в блокноте 3), ждёт в
+# `accept()` одного собеседника и переписывается с ним; клиент подключается. Попробуйте их в двух терминалах:
+#
+# ```
+# python my_submission/two_user/server.py
+# python my_submission/two_user/client.py
+# ```
+#
+# Чат на двоих оценивается не выше 60 баллов из 100; многопользовательский чат (100) строят блокноты 3 и 4.
+#
+# ### Проверьте себя (на этот блокнот — около 45 минут)
+#
+# 1. Что увидел бы собеседник, если бы `chat` читала клавиатуру и сеть в одном цикле, по очереди?
+# 2. Почему поток приёма нужно запустить **до** первого `next_line()`?
+# 3. Что возвращает `recv()`, когда другая сторона закрыла соединение?
+
+# %%
+check.write_program("two_user")
+
+# %% [markdown] lang="en"
 # **Next:** notebook 3 — many users, one server, a thread per client.
 
 # %% [markdown] lang="ru"
-# ## Настоящая программа
-#
-# В `client.py` та же функция работает с настоящей клавиатурой и экраном: `chat(sock, input, print)`.
-# Одна деталь отличается: когда уходит *другая* сторона, наш главный поток застрял в `input()`, и ни один
-# поток не может разбудить его на всех операционных системах. Обычный выход в программе для терминала —
-# завершить весь процесс из потока приёма через `os._exit(0)`. **Никогда не делайте так в блокноте** —
-# это убьёт ядро. Набросок программы (здесь не запускается):
-#
-# ```python
-# def main():
-#     sock = socket.create_connection(("127.0.0.1", 9090))
-#     chat(sock, input, print)
-# ```
-#
 # **Дальше:** блокнот 3 — много пользователей, один сервер, поток на каждого клиента.

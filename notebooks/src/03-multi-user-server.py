@@ -33,14 +33,14 @@
 # общее для всех:   users = {ник: сокет}, под защитой users_lock
 # ```
 #
-# Протокол (тот, что рекомендует `labs/chat/protocol.ru.md` и понимает проверяющая программа):
+# Протокол (тот, что рекомендует `labs/chat/protocol.ru.md` и понимает автопроверка):
 # * при подключении сервер отправляет `NICK`; клиент отвечает ником (свободным и непустым);
 # * новый пользователь получает `* welcome, alice! online: alice, bob`, остальные — `* alice joined the chat`;
 # * строка `text` от alice уходит всем **остальным** как `alice: text`;
 # * `/quit` или закрытие соединения — выход; остальные получают `* alice left the chat`.
 #
-# Вы напишете общий **реестр** пользователей с замком, **рассылку**, **знакомство по нику**, цикл обслуживания
-# клиента с **уведомлениями о входе и выходе**, переживёте **внезапно пропавшего** клиента и напишете
+# Вы напишете общий **реестр** пользователей с блокировкой, **рассылку**, **знакомство по нику**, цикл обслуживания
+# клиента с **уведомлениями о входе и выходе**, научите сервер работать дальше, когда клиент **внезапно пропал**, и напишете
 # **цикл accept**. Последняя часть, по желанию, — о пользователе, который **перестал читать**.
 
 # %% lang="en"
@@ -69,15 +69,19 @@ check = Checker("ru")
 # A `threading.Lock` makes such a *check-then-act* happen as one step: only one thread at a time runs the
 # code inside `with users_lock:`. Keep that code short, and **never wait on the network while holding the
 # lock** — every other thread would wait with you.
+#
+# ![A thread per client around one registry and its lock](../../images/thread-per-client.en.svg)
 
 # %% [markdown] lang="ru"
-# ## Общий реестр и его замок
+# ## Общий реестр и его блокировка
 #
 # Все потоки клиентов читают и меняют один и тот же словарь `users`. Два потока, которые одновременно делают
 # «свободен ли ник *alice*? — тогда записать *alice*», могут оба увидеть «свободен» и оба записать: один
 # из них молча потеряется. `threading.Lock` превращает такое *проверить-и-сделать* в один шаг: код внутри
 # `with users_lock:` выполняет только один поток за раз. Держите этот код коротким и **никогда не ждите сеть,
-# держа замок**, — вместе с вами будут ждать все остальные потоки.
+# удерживая блокировку**, — вместе с вами будут ждать все остальные потоки.
+#
+# ![Поток на каждого клиента вокруг одного реестра и его блокировки](../../images/thread-per-client.ru.svg)
 
 # %%
 users = {}  # nickname -> the socket of that user
@@ -122,7 +126,7 @@ check.step("03-registry")
 # ## Рассылка и пропавший пользователь
 #
 # `broadcast(text, exclude)` отправляет строку всем пользователям, кроме `exclude` (отправителя). Два правила:
-# * скопируйте получателей **под замком**, а отправляйте, **отпустив его** (отправка может заблокироваться);
+# * скопируйте получателей **под блокировкой**, а отправляйте, **освободив её** (отправка может заблокироваться);
 # * пользователь мог пропасть мгновение назад (закрыли ноутбук, пропал Wi-Fi): отправка ему бросает
 #   `OSError` (`ConnectionResetError`, `BrokenPipeError`). Перехватывайте её **для каждого пользователя
 #   отдельно** и переходите к следующему — поток пропавшего сам это заметит и приберёт за собой.
@@ -239,12 +243,64 @@ def handle_client(conn, addr):
 
 # %% [markdown] lang="ru"
 # Эта проверка запускает свой цикл accept и вызывает вашу `handle_client` в потоке на каждое соединение.
-# Это те же проверки сервера, что у проверяющей программы (знакомство, рассылка, имена, уведомления,
+# Это те же проверки сервера, что у автопроверки (знакомство, рассылка, имена, уведомления,
 # пропавший пользователь, отсутствие холостого цикла после ухода), плюс одна, которую снаружи не увидеть:
 # реестр забывает ушедших.
 
 # %%
 check.step("03-chat")
+
+# %% [markdown] lang="en"
+# ## The listening socket
+#
+# So far the checks made the server's socket for you. A real server makes it itself, in four calls:
+#
+# 1. `socket.socket(socket.AF_INET, socket.SOCK_STREAM)` — a TCP socket (IPv4, a byte stream);
+# 2. `setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)` — after you stop a server, its port stays
+#    reserved for about a minute (the TIME_WAIT state), and a restart fails with `EADDRINUSE` ("address
+#    already in use"). This option lets a new server take the port at once. Set it on Linux and macOS only
+#    (`if os.name != "nt":`): on Windows it would let two servers share one port;
+# 3. `bind((host, port))` — take the address: `"127.0.0.1"` for this computer only, `"0.0.0.0"` for the
+#    whole network;
+# 4. `listen()` — from now on the system accepts connections and queues them until `accept()` takes one.
+#
+# ![The life of a TCP socket](../../images/socket-life.en.svg)
+
+# %% [markdown] lang="ru"
+# ## Слушающий сокет
+#
+# До сих пор сокет сервера создавали за вас проверки. Настоящий сервер создаёт его сам, четырьмя вызовами:
+#
+# 1. `socket.socket(socket.AF_INET, socket.SOCK_STREAM)` — TCP-сокет (IPv4, поток байтов);
+# 2. `setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)` — после остановки сервера его порт ещё около
+#    минуты остаётся занятым (состояние TIME_WAIT), и повторный запуск падает с `EADDRINUSE` («адрес уже
+#    используется»). Этот параметр позволяет новому серверу сразу занять порт. Устанавливайте его только в
+#    Linux и macOS (`if os.name != "nt":`): в Windows он позволил бы двум серверам делить один порт;
+# 3. `bind((host, port))` — занять адрес: `"127.0.0.1"` — только этот компьютер, `"0.0.0.0"` — вся сеть;
+# 4. `listen()` — с этого момента система принимает подключения и ставит их в очередь, пока `accept()` не
+#    заберёт очередное.
+#
+# ![Жизнь TCP-сокета](../../images/socket-life.ru.svg)
+
+# %%
+import os
+
+
+def open_listener(host, port):
+    """A TCP socket listening on (host, port), ready for accept()."""
+    # BEGIN SOLUTION
+    # TODO[en]: listener = socket.socket(AF_INET, SOCK_STREAM); if os.name != "nt": set SO_REUSEADDR; bind((host, port)); listen(); return listener
+    # TODO[ru]: listener = socket.socket(AF_INET, SOCK_STREAM); если os.name != "nt" — установить SO_REUSEADDR; bind((host, port)); listen(); вернуть listener
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if os.name != "nt":  # on Windows SO_REUSEADDR would let two servers share the port
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen()
+    return listener
+    # END SOLUTION
+
+# %%
+check.step("03-listener")
 
 # %% [markdown] lang="en"
 # ## The accept loop: a thread per client
@@ -319,7 +375,8 @@ anna, anna_reader = person("anna")
 boris, boris_reader = person("boris")
 print("anna got:", anna_reader.readline().strip())  # boris joined
 send_line(anna, "Привет всем!")
-print("boris got:", boris_reader.readline().strip())
+#[en]> print("boris got:", boris_reader.readline().strip())
+#[ru]> print("boris получил:", boris_reader.readline().strip())
 send_line(boris, "/quit")
 print("anna got:", anna_reader.readline().strip())  # boris left
 for sock in (anna, boris):
@@ -350,7 +407,9 @@ listener.close()
 # outboxes, which never blocks. If a user's outbox fills up, they have stopped reading: hang up on them
 # (`shutdown()` wakes their `handle_client`, which then cleans up as for any leaving user).
 #
-# Fill in `Outbox`; the three functions below it use it in place of the bare socket.
+# Fill in `Outbox`; the three functions below it use it in place of the bare socket. They have names of their
+# own (`add_user_queued`, …), so your required functions stay as they are: the check runs your `serve` with
+# these in their place, and the files you hand in use the plain ones unless you rename these.
 
 # %% [markdown] lang="ru"
 # Лекарство: никто не отправляет напрямую в чужой сокет. У каждого пользователя есть **очередь исходящих**
@@ -358,7 +417,9 @@ listener.close()
 # строки в очереди, а это никогда не блокирует. Если очередь пользователя переполнилась, он перестал читать:
 # отключите его (`shutdown()` будит его `handle_client`, и тот прибирает за ним, как за любым ушедшим).
 #
-# Допишите `Outbox`; три функции ниже используют его вместо голого сокета.
+# Допишите `Outbox`; три функции ниже используют его вместо голого сокета. У них свои имена
+# (`add_user_queued`, …), поэтому обязательные функции остаются прежними: проверка запускает вашу `serve` с
+# этими функциями вместо обычных, а в сдаваемые файлы попадут обычные, если вы не переименуете эти.
 
 # %%
 import queue
@@ -410,7 +471,7 @@ class Outbox:
             pass  # the thread is stuck sending; closing the socket will end it
 
 
-def add_user(nick, conn):
+def add_user_queued(nick, conn):
     with users_lock:
         if nick in users:
             return False
@@ -418,14 +479,14 @@ def add_user(nick, conn):
         return True
 
 
-def remove_user(nick):
+def remove_user_queued(nick):
     with users_lock:
         outbox = users.pop(nick, None)
     if outbox is not None:
         outbox.stop()
 
 
-def broadcast(text, exclude=None):
+def broadcast_queued(text, exclude=None):
     with users_lock:  # put() never waits, so holding the lock here is fine
         for nick, outbox in users.items():
             if nick != exclude:
@@ -435,16 +496,40 @@ def broadcast(text, exclude=None):
 check.step("03-slow-reader")
 
 # %% [markdown] lang="en"
-# And nothing else broke:
+# ## Your `server.py`
+#
+# The next cell puts the functions you wrote in this notebook into a program, `my_submission/tcp/server.py`
+# next to this notebook: a fixed head (imports, `users`, `users_lock`), your functions, and a `main()` that
+# reads `--host`/`--port`, calls your `open_listener` and runs your `serve`. Nothing to copy by hand: after
+# you change a function, run its cell and then this one again. Notebook 4 writes `client.py` beside it.
 
 # %% [markdown] lang="ru"
-# И ничего другого не сломалось:
+# ## Ваш `server.py`
+#
+# Следующая ячейка собирает функции, написанные в этом блокноте, в программу `my_submission/tcp/server.py`
+# рядом с блокнотом: неизменная шапка (импорты, `users`, `users_lock`), ваши функции и `main()`, который
+# читает `--host`/`--port`, вызывает вашу `open_listener` и запускает вашу `serve`. Ничего не нужно копировать
+# руками: изменили функцию — выполните её ячейку, а затем снова эту. Блокнот 4 запишет рядом `client.py`.
 
 # %%
-check.step("03-server")
+check.write_program("tcp", "server")
 
 # %% [markdown] lang="en"
+# ### Check yourself (about 90 minutes for this notebook)
+#
+# 1. Why must `broadcast` copy the list of sockets under the lock and send after releasing it?
+# 2. What does `recv()` (or `for line in reader`) give when the other side closes, and what should the
+#    server do then?
+# 3. Why is `SO_REUSEADDR` set on Linux and macOS but not on Windows?
+#
 # **Next:** notebook 4, the client — a receiving thread, a readable screen, and quitting.
 
 # %% [markdown] lang="ru"
+# ### Проверьте себя (на этот блокнот — около 90 минут)
+#
+# 1. Почему `broadcast` копирует список сокетов под блокировкой, а отправляет уже после её снятия?
+# 2. Что вернёт `recv()` (или `for line in reader`), когда другая сторона закрыла соединение, и что тогда
+#    должен сделать сервер?
+# 3. Почему `SO_REUSEADDR` устанавливают в Linux и macOS, но не в Windows?
+#
 # **Дальше:** блокнот 4, клиент — поток приёма, читаемый экран и выход.

@@ -231,24 +231,79 @@ client = threading.Thread(target=run_client, args=(sock, "anna", typist(["hello,
 client.start()
 client.join(timeout=5)
 listener.close()
-print("\nclient finished:", not client.is_alive())
+#[en]> print("\nclient finished:", not client.is_alive())
+#[ru]> print("\nклиент закончил:", not client.is_alive())
 
 # %% [markdown] lang="en"
-# ## The real program
+# ## The real program: `client.py`
 #
-# `client.py` (notebook 6) connects, then calls
-# `run_client(sock, nick, lambda: input(PROMPT), show, on_disconnect=lambda: os._exit(0))` where `show` prints
+# The next cell writes `my_submission/tcp/client.py` from the functions of this notebook: a `main()` reads
+# `--host`, `--port` and `--nick`, connects, and calls
+# `run_client(sock, nick, lambda: input(PROMPT), show, on_disconnect=lambda: os._exit(0))`, where `show` prints
 # `format_incoming(text, PROMPT)`. `os._exit(0)` ends the whole process at once — right for a terminal
 # program whose main thread is stuck in `input()`, and **never** something to call in a notebook.
+
+# %% [markdown] lang="ru"
+# ## Настоящая программа: `client.py`
+#
+# Следующая ячейка записывает `my_submission/tcp/client.py` из функций этого блокнота: `main()` читает
+# `--host`, `--port` и `--nick`, подключается и вызывает
+# `run_client(sock, nick, lambda: input(PROMPT), show, on_disconnect=lambda: os._exit(0))`, где `show` печатает
+# `format_incoming(text, PROMPT)`. `os._exit(0)` сразу завершает весь процесс — это правильно для программы
+# в терминале, чей главный поток застрял в `input()`, и **никогда** не годится для блокнота.
+
+# %%
+check.write_program("tcp", "client")
+
+# %% [markdown] lang="en"
+# ## Try it with people, in real terminals
+#
+# `my_submission/tcp/` now holds your server (notebook 3) and your client. Open three terminals (on Windows:
+# PowerShell or Anaconda Prompt; activate the same virtual environment), go to the folder that holds
+# `my_submission`, and run one line in each:
+#
+# ```
+# python my_submission/tcp/server.py
+# python my_submission/tcp/client.py --nick anna
+# python my_submission/tcp/client.py --nick boris
+# ```
+#
+# (On Windows `py` works instead of `python`.) Chat, close one client's window, restart the server with
+# Ctrl+C: does everything the checks promised still hold? To chat across a classroom network, start the
+# server with `--host 0.0.0.0` and give the others your computer's address (`ipconfig` on Windows, `ip addr`
+# on Linux, `ipconfig getifaddr en0` on macOS) as `--host`; allow Python through the firewall when Windows asks.
+#
+# ### Check yourself (about 60 minutes for this notebook)
+#
+# 1. Why does a message from the server appear at once only if the client receives in a thread of its own?
+# 2. What does `shutdown(SHUT_RDWR)` do that `close()` alone does not, for a thread blocked in `recv()`?
+# 3. What does your client show when the server is stopped with Ctrl+C, and why does it not hang?
 #
 # **Next:** notebook 5, the same chat over UDP — and what you lose without connections.
 
 # %% [markdown] lang="ru"
-# ## Настоящая программа
+# ## Попробуйте с людьми, в настоящих терминалах
 #
-# `client.py` (блокнот 6) подключается, а затем вызывает
-# `run_client(sock, nick, lambda: input(PROMPT), show, on_disconnect=lambda: os._exit(0))`, где `show` печатает
-# `format_incoming(text, PROMPT)`. `os._exit(0)` сразу завершает весь процесс — это правильно для программы
-# в терминале, чей главный поток застрял в `input()`, и **никогда** не годится для блокнота.
+# В `my_submission/tcp/` теперь лежат ваш сервер (блокнот 3) и ваш клиент. Откройте три терминала (в Windows —
+# PowerShell или Anaconda Prompt; активируйте то же виртуальное окружение), перейдите в папку, где лежит
+# `my_submission`, и выполните по строке в каждом:
+#
+# ```
+# python my_submission/tcp/server.py
+# python my_submission/tcp/client.py --nick anna
+# python my_submission/tcp/client.py --nick boris
+# ```
+#
+# (В Windows вместо `python` подойдёт `py`.) Попереписывайтесь, закройте окно одного клиента, перезапустите
+# сервер через Ctrl+C: всё ли, что обещали проверки, по-прежнему выполняется? Чтобы переписываться по сети
+# класса, запустите сервер с `--host 0.0.0.0` и дайте остальным адрес своего компьютера (`ipconfig` в Windows,
+# `ip addr` в Linux, `ipconfig getifaddr en0` в macOS) для `--host`; когда Windows спросит, разрешите Python
+# доступ через брандмауэр.
+#
+# ### Проверьте себя (на этот блокнот — около 60 минут)
+#
+# 1. Почему сообщение от сервера появляется сразу, только если клиент принимает в отдельном потоке?
+# 2. Что делает `shutdown(SHUT_RDWR)` для потока, заблокированного в `recv()`, чего не делает один `close()`?
+# 3. Что покажет ваш клиент, если остановить сервер через Ctrl+C, и почему он не зависает?
 #
 # **Дальше:** блокнот 5, тот же чат по UDP — и что теряется без соединений.

@@ -83,28 +83,26 @@ bob.close()
 # %% [markdown] lang="en"
 # ## Your turn: the server
 #
-# `handle_datagram(sock, data, addr)` acts on one datagram, following the protocol above; `members` is the
-# registry (`address → nickname`) and `members_lock` guards it (here a single thread receives, but the lock
-# keeps it safe if you add more). `send_to` sends one text to several addresses; a datagram that cannot be
-# sent is simply lost — UDP allows that.
+# `handle_datagram(sock, data, addr)` acts on one datagram, following the protocol above; it is written for you
+# and hands each of its three cases to a function of yours, checked one by one: `join_member` (`/join NICK`),
+# `leave_member` (`/leave`) and `relay_message` (anything else from a member). `members` is the registry
+# (`address → nickname`) and `members_lock` guards it (here a single thread receives, but the lock keeps it
+# safe if you add more). `send_to` sends one text to several addresses; a datagram that cannot be sent is
+# simply lost — UDP allows that.
 #
-# `serve_udp(sock)` receives for ever: `recvfrom` → `handle_datagram`. Two details:
-# * **Windows**: after you send a datagram to a program that has closed, the *next* `recvfrom()` raises
-#   `ConnectionResetError`. That is not about the server's socket: `continue`.
-# * any other `OSError` means the socket was closed (the check closes it at the end): `return`.
+# ![The UDP server's registry of addresses](../../images/udp-registry.en.svg)
 
 # %% [markdown] lang="ru"
 # ## Ваша очередь: сервер
 #
-# `handle_datagram(sock, data, addr)` обрабатывает одну датаграмму по протоколу выше; `members` — реестр
-# (`адрес → ник`), `members_lock` его охраняет (здесь принимает один поток, но замок сохранит безопасность,
-# если потоков станет больше). `send_to` отправляет один текст на несколько адресов; датаграмма, которую не
-# удалось отправить, просто теряется — UDP это допускает.
+# `handle_datagram(sock, data, addr)` обрабатывает одну датаграмму по протоколу выше; она уже написана и
+# передаёт каждый из трёх случаев вашей функции, и каждая проверяется отдельно: `join_member` (`/join НИК`),
+# `leave_member` (`/leave`) и `relay_message` (всё остальное от участника). `members` — реестр (`адрес → ник`),
+# `members_lock` его охраняет (здесь принимает один поток, но блокировка сохранит безопасность, если потоков
+# станет больше). `send_to` отправляет один текст на несколько адресов; датаграмма, которую не удалось
+# отправить, просто теряется — UDP это допускает.
 #
-# `serve_udp(sock)` принимает бесконечно: `recvfrom` → `handle_datagram`. Две детали:
-# * **Windows**: после отправки датаграммы программе, которая уже закрылась, *следующий* `recvfrom()` бросает
-#   `ConnectionResetError`. Это не о сокете сервера: `continue`.
-# * любая другая `OSError` значит, что сокет закрыли (проверка закрывает его в конце): `return`.
+# ![Реестр адресов UDP-сервера](../../images/udp-registry.ru.svg)
 
 # %%
 members = {}  # (ip, port) -> nickname
@@ -121,6 +119,44 @@ def send_to(sock, addresses, text):
             pass
 
 
+def join_member(sock, addr, nick, name):
+    """/join NICK from addr: register it, welcome it, and (if it is new) tell the others. name: its old nickname or None."""
+    # BEGIN SOLUTION
+    # TODO[en]: under members_lock: members[addr] = nick, others = every other address, online = ", ".join(members.values()); then send "* welcome, NICK! online: ..." to addr and, if name is None, "* NICK joined the chat" to others
+    # TODO[ru]: под members_lock: members[addr] = nick, others — все остальные адреса, online = ", ".join(members.values()); затем отправить "* welcome, НИК! online: ..." на addr и, если name is None, "* НИК joined the chat" остальным
+    with members_lock:
+        members[addr] = nick
+        others = [other for other in members if other != addr]
+        online = ", ".join(members.values())
+    send_to(sock, [addr], f"* welcome, {nick}! online: {online}")
+    if name is None:
+        send_to(sock, others, f"* {nick} joined the chat")
+    # END SOLUTION
+
+
+def leave_member(sock, addr, name):
+    """/leave from a member: forget its address and tell the others."""
+    # BEGIN SOLUTION
+    # TODO[en]: under members_lock: members.pop(addr, None), others = list(members); then send "* NAME left the chat" to others
+    # TODO[ru]: под members_lock: members.pop(addr, None), others = list(members); затем отправить остальным "* НИК left the chat"
+    with members_lock:
+        members.pop(addr, None)
+        others = list(members)
+    send_to(sock, others, f"* {name} left the chat")
+    # END SOLUTION
+
+
+def relay_message(sock, addr, name, text):
+    """A message from a member: "NAME: text" to every other member."""
+    # BEGIN SOLUTION
+    # TODO[en]: under members_lock: others = every address but addr; then send "NAME: text" to others
+    # TODO[ru]: под members_lock: others — все адреса, кроме addr; затем отправить остальным "НИК: текст"
+    with members_lock:
+        others = [other for other in members if other != addr]
+    send_to(sock, others, f"{name}: {text}")
+    # END SOLUTION
+
+
 def handle_datagram(sock, data, addr):
     """Act on one datagram: /join NAME, /leave, or a message to relay."""
     text = data.decode("utf-8", errors="replace").strip()
@@ -128,35 +164,38 @@ def handle_datagram(sock, data, addr):
         return
     command, _, argument = text.partition(" ")
     with members_lock:
-        name = members.get(addr)
-    # BEGIN SOLUTION
-    # TODO[en]: /join NAME: register addr, welcome it, tell the others; unknown addr: reply "* send /join NAME first";
-    # TODO[en]: /leave: unregister, tell the others; else relay "NAME: text" to every other member
-    # TODO[ru]: /join ИМЯ: зарегистрировать addr, поприветствовать, сообщить остальным; незнакомый addr: ответить "* send /join NAME first";
-    # TODO[ru]: /leave: снять с регистрации, сообщить остальным; иначе переслать "ИМЯ: текст" всем остальным участникам
+        name = members.get(addr)  # None: this address has not joined
     if command == "/join" and argument.strip():
-        nick = argument.strip()
-        with members_lock:
-            members[addr] = nick
-            others = [other for other in members if other != addr]
-            online = ", ".join(members.values())
-        send_to(sock, [addr], f"* welcome, {nick}! online: {online}")
-        if name is None:
-            send_to(sock, others, f"* {nick} joined the chat")
+        join_member(sock, addr, argument.strip(), name)
     elif name is None:
         send_to(sock, [addr], "* send /join NAME first")
     elif text == "/leave":
-        with members_lock:
-            members.pop(addr, None)
-            others = list(members)
-        send_to(sock, others, f"* {name} left the chat")
+        leave_member(sock, addr, name)
     else:
-        with members_lock:
-            others = [other for other in members if other != addr]
-        send_to(sock, others, f"{name}: {text}")
-    # END SOLUTION
+        relay_message(sock, addr, name, text)
 
+# %%
+check.step("05-udp-join")
 
+# %%
+check.step("05-udp-leave")
+
+# %%
+check.step("05-udp-relay")
+
+# %% [markdown] lang="en"
+# `serve_udp(sock)` receives for ever: `recvfrom` → `handle_datagram`. Two details:
+# * **Windows**: after you send a datagram to a program that has closed, the *next* `recvfrom()` raises
+#   `ConnectionResetError`. That is not about the server's socket: `continue`.
+# * any other `OSError` means the socket was closed (the check closes it at the end): `return`.
+
+# %% [markdown] lang="ru"
+# `serve_udp(sock)` бесконечно принимает: `recvfrom` → `handle_datagram`. Две детали:
+# * **Windows**: после того как вы отправили датаграмму программе, которая уже закрылась, *следующий*
+#   `recvfrom()` бросает `ConnectionResetError`. К сокету сервера это не относится: `continue`.
+# * любая другая `OSError` значит, что сокет закрыт (проверка закрывает его в конце): `return`.
+
+# %%
 def serve_udp(sock):
     """Receive datagrams for ever and act on each; return when the socket is closed."""
     # BEGIN SOLUTION
@@ -208,7 +247,8 @@ bob.close()  # bob's program ends: no /leave, no goodbye
 alice.sendto("is anyone there?".encode("utf-8"), server.getsockname())
 threading.Event().wait(0.3)
 with members_lock:
-    print("the server still thinks these are in the chat:", sorted(members.values()))
+    #[en]> print("the server still thinks these are in the chat:", sorted(members.values()))
+    #[ru]> print("сервер всё ещё считает, что в чате:", sorted(members.values()))
 alice.close()
 server.close()
 
@@ -271,7 +311,94 @@ def receive_datagrams(sock, show, stop):
 check.step("05-udp-client")
 
 # %% [markdown] lang="en"
-# **Next:** notebook 6 — put the TCP server and client into files and run the grader on them.
+# ## Your turn: the client's main thread
+#
+# `run_udp_client(sock, server, nick, next_line, receiver)` is what the client does from start to end:
+# 1. `sendto` `/join NICK` to `server` — this also gives the socket its port, so only now can the receiving
+#    thread (`receiver`, already made for you around `receive_datagrams`) be started: `receiver.start()`;
+# 2. loop: `text = next_line()` (the real program passes `input`); on `/quit` or `EOFError` (Ctrl+D /
+#    Ctrl+Z) send `/leave` and return; skip empty lines; send everything else as UTF-8.
 
 # %% [markdown] lang="ru"
-# **Дальше:** блокнот 6 — сложить TCP-сервер и клиент в файлы и запустить на них проверяющую программу.
+# ## Ваша очередь: главный поток клиента
+#
+# `run_udp_client(sock, server, nick, next_line, receiver)` — всё, что клиент делает от начала до конца:
+# 1. `sendto` — отправить `/join НИК` на адрес `server`; при этом сокет получает свой порт, поэтому только
+#    теперь можно запустить поток приёма (`receiver`, уже созданный для вас вокруг `receive_datagrams`):
+#    `receiver.start()`;
+# 2. цикл: `text = next_line()` (настоящая программа передаёт `input`); на `/quit` или `EOFError` (Ctrl+D /
+#    Ctrl+Z) отправить `/leave` и выйти; пустые строки пропускать; всё остальное отправлять в UTF-8.
+
+# %%
+def run_udp_client(sock, server, nick, next_line, receiver):
+    """The UDP client's main thread: join, start receiving, send what is typed, leave."""
+    # BEGIN SOLUTION
+    # TODO[en]: sendto "/join NICK"; receiver.start(); loop on next_line(): /quit or EOFError -> sendto "/leave" and return; skip empty lines; sendto the rest
+    # TODO[ru]: sendto "/join НИК"; receiver.start(); цикл по next_line(): /quit или EOFError — sendto "/leave" и выйти; пустые строки пропускать; остальное — sendto
+    sock.sendto(f"/join {nick}".encode("utf-8"), server)
+    receiver.start()
+    while True:
+        try:
+            text = next_line()
+        except EOFError:
+            text = "/quit"
+        if text.strip() == "/quit":
+            sock.sendto(b"/leave", server)
+            return
+        if text.strip():
+            sock.sendto(text.encode("utf-8"), server)
+    # END SOLUTION
+
+# %%
+check.step("05-udp-main")
+
+# %% [markdown] lang="en"
+# ## Your `server.py` and `client.py` for the UDP variant
+#
+# The next cell writes `my_submission/udp/server.py` (your `send_to`, `handle_datagram`, `serve_udp`, and a
+# `main()` that binds a UDP socket) and `my_submission/udp/client.py` (your `receive_datagrams` and
+# `run_udp_client`, and a `main()`). Try them in three terminals, as in notebook 4:
+#
+# ```
+# python my_submission/udp/server.py
+# python my_submission/udp/client.py --nick anna
+# python my_submission/udp/client.py --nick boris
+# ```
+#
+# The UDP variant is worth at most 80 points of 100 (see the assignment); notebook 6 grades the folder.
+#
+# ### Check yourself (about 60 minutes for this notebook)
+#
+# 1. How does the UDP server know who is in the chat, and what happens to a member whose program crashed?
+# 2. Why must the client send `/join` before its receiving thread calls `recvfrom()`?
+# 3. Name two things TCP does for you that a UDP chat must do itself or go without.
+
+# %% [markdown] lang="ru"
+# ## Ваши `server.py` и `client.py` для варианта с UDP
+#
+# Следующая ячейка записывает `my_submission/udp/server.py` (ваши `send_to`, `handle_datagram`, `serve_udp` и
+# `main()`, который привязывает UDP-сокет) и `my_submission/udp/client.py` (ваши `receive_datagrams` и
+# `run_udp_client` и `main()`). Попробуйте их в трёх терминалах, как в блокноте 4:
+#
+# ```
+# python my_submission/udp/server.py
+# python my_submission/udp/client.py --nick anna
+# python my_submission/udp/client.py --nick boris
+# ```
+#
+# Вариант с UDP оценивается не выше 80 баллов из 100 (см. задание); блокнот 6 проверит папку.
+#
+# ### Проверьте себя (на этот блокнот — около 60 минут)
+#
+# 1. Как UDP-сервер узнаёт, кто в чате, и что происходит с участником, чья программа упала?
+# 2. Почему клиент должен отправить `/join` раньше, чем его поток приёма вызовет `recvfrom()`?
+# 3. Назовите две вещи, которые TCP делает за вас, а чат на UDP должен делать сам или обходиться без них.
+
+# %%
+check.write_program("udp")
+
+# %% [markdown] lang="en"
+# **Next:** notebook 6 — grade the folders your notebooks wrote, and hand one in.
+
+# %% [markdown] lang="ru"
+# **Дальше:** блокнот 6 — проверить папки, которые записали блокноты, и сдать одну из них.

@@ -30,14 +30,18 @@ def send_line(sock: socket.socket, text: str) -> None:
 
 def join_chat(sock: socket.socket, reader, nick: str | None) -> bool:
     """Answer NICK prompts until the server welcomes us. False if it hung up."""
+    attempt = 1
     while True:
         line = reader.readline()
         if not line:
             return False
         line = line.rstrip("\r\n")
         if line == "NICK":
-            name = nick if nick is not None else input("Your nickname: ")
-            nick = None  # if the server refuses it, ask the user next time
+            if nick is None:
+                name = input("Your nickname: ")  # refused? the user is asked again
+            else:
+                name = nick if attempt == 1 else f"{nick}{attempt}"  # --nick taken: NAME2, NAME3, ...
+            attempt += 1
             send_line(sock, name.strip())
         else:
             print(line)

@@ -66,7 +66,7 @@ def remove_user(nick: str) -> None:
     pass
 
 
-def register(conn: socket.socket, reader) -> str | None:
+def ask_nickname(conn: socket.socket, reader) -> str | None:
     """Ask for a nickname until a free one arrives. None means the client left."""
     while True:
         send_line(conn, "NICK")
@@ -83,7 +83,7 @@ def register(conn: socket.socket, reader) -> str | None:
         send_line(conn, f'* nickname "{nick}" is not available, choose another')
 
 
-def serve_client(conn: socket.socket, addr) -> None:
+def handle_client(conn: socket.socket, addr) -> None:
     """Talk to one client. Runs in its own thread, one thread per client."""
     # makefile() gives us readline(): TCP is a byte stream, one recv() may hold
     # half a message or two of them, so we read whole lines instead.
@@ -91,7 +91,7 @@ def serve_client(conn: socket.socket, addr) -> None:
     reader = conn.makefile("r", encoding="utf-8", errors="replace", newline="\n")
     nick = None
     try:
-        nick = register(conn, reader)
+        nick = ask_nickname(conn, reader)
         if nick is None:
             return
         print(f"{addr[0]}:{addr[1]} is {nick}")
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                 conn, addr = server.accept()
             except socket.timeout:
                 continue
-            threading.Thread(target=serve_client, args=(conn, addr), daemon=True).start()
+            threading.Thread(target=handle_client, args=(conn, addr), daemon=True).start()
     except KeyboardInterrupt:
         print("Server stopped")
     finally:

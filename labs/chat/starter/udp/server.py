@@ -37,7 +37,7 @@ def broadcast(server: socket.socket, text: str, exclude=None) -> None:
     pass
 
 
-def join(server: socket.socket, addr, name: str) -> None:
+def join_member(server: socket.socket, addr, name: str) -> None:
     """Register `addr` under `name`."""
     # TODO 1: remember users[addr] = name, reply to addr with
     #         "* welcome, NAME! online: <nicknames joined with ', '>"
@@ -47,25 +47,25 @@ def join(server: socket.socket, addr, name: str) -> None:
     pass
 
 
-def leave(server: socket.socket, addr) -> None:
+def leave_member(server: socket.socket, addr) -> None:
     """Forget `addr` and tell the others."""
     # TODO 4: remove addr from users and send "* NAME left the chat" to the others.
     #   (рус.) удалите addr из users и сообщите остальным "* NAME left the chat".
     pass
 
 
-def handle(server: socket.socket, addr, text: str) -> None:
+def handle_datagram(server: socket.socket, addr, text: str) -> None:
     """React to one datagram."""
     if text.startswith("/join "):
         name = text[len("/join "):].strip()
         if name:
-            join(server, addr, name)
+            join_member(server, addr, name)
         return
     if addr not in users:
         send_to(server, addr, "* send /join NAME first")
         return
     if text == "/leave":
-        leave(server, addr)
+        leave_member(server, addr)
         return
     # TODO 3: relay a non-empty text as "NAME: text" to every other user.
     #   (рус.) разошлите непустой текст как "НИК: текст" всем остальным.
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
                 # Windows так сообщает о прошлой отправке закрытому клиенту — не страшно.
                 continue
             text = data.decode("utf-8", errors="replace").strip()
-            handle(server, addr, text)
+            handle_datagram(server, addr, text)
     except KeyboardInterrupt:
         print("Server stopped")
     finally:
