@@ -16,7 +16,6 @@ from .fakeserver import FakeServer
 from .launch import start_server
 from .puppet import StudentClient, quit_command
 from .results import CheckFailed, msg
-from .static import read_source
 
 NICKNAME = "alice"
 CONNECT_DEADLINE = 5.0  # a client connects at once; start-up questions are answered for it
@@ -243,7 +242,7 @@ class ClientRun:
 
     def _quit_word(self) -> str:
         """The client's own word for leaving ("/exit", "выход"…), else the lab's "/quit"."""
-        return quit_command(read_source(self.grading.client_file)) or "/quit"
+        return quit_command(self.grading.client_source) or "/quit"
 
     def stop(self) -> None:
         if self.room is not None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Union
 
 from .names import Cast, SameNames
-from .protocol import (NAME_WINDOW, TextStream, count_occurrences, find_message, has_name, mentions,
+from .protocol import (NAME_WINDOW, TextStream, count_occurrences, find_message, has_name,
                        relayed_words, shown_names, visible_bytes)
 from .results import CheckFailed, Msg, msg
 from .waiting import wait_until

@@ -20,7 +20,7 @@ import pytest
 
 from .clients import Profile
 from .names import Cast
-from .protocol import visible
+
 from .report.excerpt import student_traceback
 from .results import CheckFailed, CheckResult, msg
 from .sandbox import Child, Limits
@@ -48,6 +48,9 @@ class GradingContext:
     _early_dropped: threading.Event = field(default_factory=threading.Event)
     server_argv: List[str] = field(default_factory=list)  # arguments the programs are started with
     client_argv: List[str] = field(default_factory=list)
+    # The client's code as handed in, read by the grader before any student program ran: the
+    # copy in workdir is the student's to change (a link to a FIFO must not stall a check).
+    client_source: str = ""
 
     driver: str = "wire"  # who plays the users of the scenarios (drivers.WAYS)
     only: Optional[set] = None  # run just these checks (a second pass, another way)
@@ -166,12 +169,11 @@ class GradingContext:
         from functools import partial
 
         from .puppet import PuppetLauncher, PuppetUser, quit_command
-        from .static import read_source
 
         if self._puppets is None:
             self._puppets = PuppetLauncher(self.client_file, self.workdir, self.limits, self.children,
                                            argv=list(self.client_argv),
-                                           quit_word=quit_command(read_source(self.client_file)))
+                                           quit_word=quit_command(self.client_source))
         return partial(PuppetUser, launcher=self._puppets)
 
     def status(self, check_id: str) -> Optional[str]:

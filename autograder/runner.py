@@ -77,6 +77,7 @@ def grade(
         observer=observer,
         server_argv=submission.server_argv,
         client_argv=submission.client_argv,
+        client_source=_source_or_nothing(submission.client),
     )
     facts = static.analyse(submission.server)
     guessed = "udp" if facts.uses_udp and not facts.uses_tcp else "tcp"
@@ -116,7 +117,7 @@ def grade(
         result.hidden = result.id in rubric.hidden
     hints.apply(report.checks, hints.Evidence(
         server_source=static.read_source(submission.server),
-        client_source=static.read_source(submission.client) if submission.client else "",
+        client_source=_source_or_nothing(submission.client),
         variant=report.variant))
     report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
     report.score, report.score_up_to = rubric_module.scores(
@@ -172,6 +173,13 @@ def stop_programs(context: GradingContext) -> None:
     """A check overran: stop the student's programs, so the waits on them end."""
     for child in list(context.children):
         child.stop()
+
+
+def _source_or_nothing(path: Optional[Path]) -> str:
+    try:
+        return static.read_source(path) if path else ""
+    except OSError:  # not a regular file: discovery says why; no quit word to learn
+        return ""
 
 
 def threading_as_required(variant: str, server_facts: static.Facts, submission) -> bool:
