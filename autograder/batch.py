@@ -601,7 +601,8 @@ class Batch:
                 live = set(self._live)
             if self.reap_orphans:
                 containment.kill_adopted(live)
-        seconds = time.monotonic() - started
+        # Rounded once, here: the page and the gradebook show this one number.
+        seconds = round(time.monotonic() - started, 1)
         report = parse_report(stdout)
         if report is None:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
@@ -609,7 +610,7 @@ class Batch:
             detail = Joined((msg("error.batch.exit_code", code=process.returncode), said_last), "")
             return self.error_row(entry.name, "error", msg("error.batch.crashed", detail=detail), seconds)
         report["submission"] = entry.name
-        report["duration"] = round(seconds, 3)  # one source: the page says what the gradebook says
+        report["duration"] = seconds
         status = "ungradable" if report.get("error") and not report.get("checks") else "graded"
         return Row(entry.name, status, report, seconds)
 

@@ -292,6 +292,11 @@ SIGNATURES: List[Signature] = [
     # A list changed while a loop walks it is the more precise story: told first.
     Signature("list_changed_while_iterating", ("drop_survival", "many_clients"),
               lambda r, e: removes_while_iterating(e.server_source), "tcp/list_changed_while_iterating"),
+    # A leave that nothing in the code ever notices: the precise story for leave_notice, told
+    # before the never-shrinking registry (which still explains drop_survival).
+    Signature("leave_not_noticed", ("leave_notice",),
+              lambda r, e: e.variant == "tcp-multi" and _parse(e.server_source) is not None
+              and removes_users(e.server_source) is None, "tcp/leave_never_noticed"),
     # Before the reset signatures: a user never removed is what makes the dead socket stay.
     Signature("never_removes_users", ("drop_survival", "leave_notice"),
               lambda r, e: e.variant == "tcp-multi" and registry_never_shrinks(e.server_source),
@@ -315,9 +320,6 @@ SIGNATURES: List[Signature] = [
               "tcp/no_threads_select"),
     # Only a server that does remove the user leaves silently; one that never notices the leave is told so.
     Signature("silent_leave", ("leave_notice",), lambda r, e: removes_users(e.server_source), "tcp/no_leave_notice"),
-    Signature("leave_not_noticed", ("leave_notice",),
-              lambda r, e: e.variant == "tcp-multi" and _parse(e.server_source) is not None
-              and removes_users(e.server_source) is None, "tcp/leave_never_noticed"),
     Signature("client_no_receive_thread", ("client_receives",),
               lambda r, e: not starts_threads(e.client_source), "client/no_receive_thread"),
     # The traceback names the mistake: input() at the keyboard's end, or a socket used after the end.

@@ -291,7 +291,7 @@ def describe_server(child: Child, limit: int = 1500, show_screen: bool = False) 
 
     Raw text (renderers mark invisible characters), tracebacks cut down to the
     student's own frames, excerpts starting at a line."""
-    own_dir = str(child.workdir)
+    own_dir = child.seen_workdir
     lines = []
     for event in child.all("thread_exception") + child.all("exception"):
         lines.append(f"{event.get('type')}: {event.get('message')} "

@@ -168,6 +168,7 @@ class Child:
     ) -> None:
         self.script = script
         self.workdir = workdir
+        self.seen_workdir = str(workdir)  # the same folder as the program sees it (a root of its own moves it)
         self.role = role
         self.limits = limits or Limits()
         self.config = {
@@ -216,6 +217,8 @@ class Child:
             kwargs["pass_fds"] = (write_end,) if gate_read is None else (write_end, gate_read)
             kwargs["start_new_session"] = True
         policy = containment.current()  # the optional layers: a uid of its own, NPROC
+        if policy.root is not None:
+            self.seen_workdir = policy.root.inside(self.workdir)
         env = policy.environment(child_environment(), self.workdir)
         kwargs.update(policy.popen_kwargs())
         self.config["limits"].update(policy.child_limits())
@@ -387,7 +390,7 @@ class Child:
         for stream in (self.stderr.text, self.stdout.text):
             at = stream.find("Traceback (most recent call last)")
             if at >= 0:
-                return student_traceback(stream[at:at + 4000], str(self.workdir))
+                return student_traceback(stream[at:at + 4000], self.seen_workdir)
         return ""
 
     # -- facts from outside ------------------------------------------------

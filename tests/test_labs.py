@@ -142,7 +142,10 @@ def test_assignment_score_examples_are_what_the_rubric_gives(lang):
         available = sum(RUBRIC.points[c] for c in applicable)
         earned = available - sum(RUBRIC.points[c] for c in lost)
         halved = "`asyncio`" in example["what"]  # no threading at all: the score is multiplied by the factor
-        expected = RUBRIC.score(variant, earned, available, uses_threading=not halved)
+        factor = RUBRIC.no_threading_factor if halved else 1.0
+        expected, _ = rubric.scores(RUBRIC.cap(variant), factor,
+                                    [("passed", RUBRIC.points[c]) for c in applicable if c not in lost]
+                                    + [("failed", RUBRIC.points[c]) for c in lost])
         assert (int(example["cap"]), int(example["earned"]), int(example["available"])) == \
             (RUBRIC.cap(variant), earned, available), example[0]
         assert bool(example["halved"]) == halved, example[0]

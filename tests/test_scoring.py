@@ -143,7 +143,7 @@ def test_a_persons_verdicts_are_applied_to_the_class(tmp_path):
     done = autograde(klass, "--out", out, "--lang", "en", "--jobs", "1", timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "after review" in done.stdout  # the class's progress line says the rest waits
-    folder = next(p for p in out.iterdir() if p.is_dir())
+    folder = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     before = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     waiting = before["review"]
     assert waiting and before["score"] < before["score_up_to"]

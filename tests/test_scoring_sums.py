@@ -28,10 +28,9 @@ def random_report(rng: random.Random) -> dict:
         status = rng.choice(STATUSES)
         checks.append(CheckResult(f"c{n}", status, points if status == "passed" else 0.0, float(points)))
     threading = rng.random() < 0.8
-    earned = sum(c.points for c in checks)
-    available = sum(c.max_points for c in checks if c.status not in ("manual", "error"))
-    score = rubric.score("v", earned, available, threading)
-    report = Report(submission="s", variant="v", score=score, max_score=cap, cap=cap, cap_reason=msg("variant.udp-multi"),
+    factor = 1.0 if threading else rubric.no_threading_factor
+    score, up_to = rubric_module.scores(cap, factor, [(c.status, c.max_points) for c in checks])
+    report = Report(submission="s", variant="v", score=score, score_up_to=up_to, max_score=cap, cap=cap, cap_reason=msg("variant.udp-multi"),
                     detected={"uses_threading": threading}, checks=checks,
                     threading_factor=1.0 if threading else rubric.no_threading_factor)
     return report.to_dict("en")
@@ -66,7 +65,6 @@ def test_apportion_is_exact_and_fair():
 def test_a_perfect_udp_chat_has_green_items_and_a_variant_note():
     checks = [CheckResult(c, "passed", p, p) for c, p in (("starts", 5), ("broadcast", 15), ("names", 10))]
     checks.append(CheckResult("framing", "failed", 0, 0, message=msg("fail.timeout")))  # advisory
-    checks.append(CheckResult("unicode", "manual", 0, 5))
     data = Report(submission="s", variant="udp-multi", score=80.0, max_score=80, cap=80,
                   cap_reason=msg("variant.udp-multi"), detected={"uses_threading": True}, checks=checks).to_dict("en")
     items = {i["id"]: i for i in scoring.items(data, "en")}

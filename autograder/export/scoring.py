@@ -37,7 +37,9 @@ def items(report: dict, lang: str) -> List[dict]:
         return [_item("grading", t("ui.report.could_not_grade"), 0.0, FULL, "failed", "grading", report["error"])]
     checks = report.get("checks", [])
     cap_cents = _cents(report.get("cap") or 0.0)
-    scored = [c for c in checks if _kind(c) == "check"]
+    # A check waiting for a person keeps its share of the points (it is in the score's denominator)
+    # and earns it only once a person passes it: shown as 0 of its share, as information.
+    scored = [c for c in checks if _kind(c) in ("check", "manual")]
     shares = apportion([float(c["max_points"]) for c in scored], cap_cents) if scored else []
     max_cents = dict(zip((id(c) for c in scored), shares))
     out, earned = [], 0
