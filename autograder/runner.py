@@ -117,7 +117,7 @@ def grade(
         result.hidden = result.id in rubric.hidden
     hints.apply(report.checks, hints.Evidence(
         server_source=static.read_source(submission.server),
-        client_source=_source_or_nothing(submission.client),
+        client_source=context.client_source,  # read once, before any student code ran
         variant=report.variant))
     report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
     report.score, report.score_up_to = rubric_module.scores(
