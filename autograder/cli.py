@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from . import i18n
-from .results import msg
+from autograder import i18n
+from autograder.results import msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 STUDENT_OVERRIDES_ENV = "CHATLAB_ALLOW_STUDENT_OVERRIDES"  # and --allow-student-overrides
@@ -113,8 +113,8 @@ def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = 
         args = merge_parser(lang).parse_args(argv)
     from rich.console import Console
 
-    from . import classrun
-    from .report import summary
+    from autograder.classroom import classrun
+    from autograder.report import summary
 
     lang = args.lang or lang
     try:
@@ -129,7 +129,7 @@ def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = 
 
 def class_plan(args: argparse.Namespace, lang: str):
     """The class run's ``classrun.Plan`` from the options (ValueError: a one-line reason)."""
-    from . import classrun, lateness
+    from autograder.classroom import classrun, lateness
 
     plan = classrun.Plan(roster=args.roster, only=tuple(args.only), reuse=not args.no_cache)
     if args.shard:
@@ -140,7 +140,7 @@ def class_plan(args: argparse.Namespace, lang: str):
         except ValueError:
             raise ValueError(f"--deadline: {args.deadline!r} is not a date and time such as 2026-10-01T23:59") from None
     if args.roster:
-        from . import roster
+        from autograder.classroom import roster
 
         roster.load(args.roster)  # a bad roster stops the run before any grading
     return plan
@@ -163,7 +163,7 @@ def export_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
 def export_main(argv: List[str], lang: Optional[str] = None, own_process: bool = False) -> int:
     with argparse_language(lang):
         args = export_parser(lang).parse_args(argv)
-    from .export import classroom, gradescope
+    from autograder.export import classroom, gradescope
 
     if args.target == "gradescope":
         written = gradescope.build_bundle(args.out or Path("gradescope-autograder"), args.lang, args.rubric)
@@ -189,7 +189,7 @@ def review_main(argv: List[str], lang: Optional[str] = None, own_process: bool =
     with argparse_language(lang):
         args = review_parser(lang).parse_args(argv)
     lang = args.lang or lang or "en"
-    from . import review
+    from autograder.classroom import review
 
     try:
         outcome = review.run(args.out, lang, tuple(args.set) if args.set else None)
@@ -206,8 +206,8 @@ def review_main(argv: List[str], lang: Optional[str] = None, own_process: bool =
 def batch_main(args: argparse.Namespace, lang: str) -> int:
     from rich.console import Console
 
-    from . import batch, course
-    from .report import summary
+    from autograder.classroom import batch, course
+    from autograder.report import summary
 
     console = Console()
     grade = course.grade_course if args.course else batch.grade_class
@@ -246,7 +246,7 @@ def demo_main(argv: List[str], lang: Optional[str] = None, own_process: bool = F
     lang = lang or i18n.default_language()
     with argparse_language(lang):
         args = demo_parser(lang).parse_args(argv)
-    from .demo import REFERENCE_SERVER, Demo
+    from autograder.demo import REFERENCE_SERVER, Demo
 
     server = args.server or REFERENCE_SERVER
     if not server.is_file():
@@ -293,8 +293,9 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
     if args.rubric and not args.rubric.is_file():
         usage_error(parser(lang), lang, "cli.error.no_rubric", path=args.rubric)
 
-    from . import batch, containment
-    from .report import json_report, text
+    from autograder.classroom import batch
+    from autograder.sandbox import containment
+    from autograder.report import json_report, text
 
     if args.allow_packages:
         os.environ[ALLOW_PACKAGES_ENV] = args.allow_packages  # the class's graders inherit it
@@ -307,13 +308,13 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
     say_ignored(args, lang)  # after isolating: the run that goes on says it, once
     observer = None
     if args.live:
-        from .live import DEFAULT_PACE, LiveView
+        from autograder.report.live import DEFAULT_PACE, LiveView
 
         observer = LiveView(lang=lang, pace=DEFAULT_PACE if args.pace is None else args.pace)
     limits = None
     if args.allow_packages:
-        from . import packages
-        from .sandbox import Limits
+        from autograder.sandbox import packages
+        from autograder.sandbox.process import Limits
 
         try:
             limits = Limits(packages=str(packages.install(packages.names_from(args.allow_packages))))
@@ -332,7 +333,7 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
     if args.json is not None and str(args.json) != "-":
         args.json.write_text(json_report.render(report, lang), encoding="utf-8")
     if args.html or args.md:
-        from .report import html, markdown
+        from autograder.report import html, markdown
 
         data = report.to_dict(lang)
         for target, render in ((args.html, html.render), (args.md, markdown.render)):
@@ -341,7 +342,7 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
                 print(i18n.translate("ui.single.written", lang, {"path": target}),
                       file=sys.stderr if str(args.json) == "-" else sys.stdout)
     if args.gradescope or args.github_output:
-        from .export import classroom, gradescope
+        from autograder.export import classroom, gradescope
 
         data = report.to_dict(lang)
         if args.gradescope:

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from .i18n import translate
+from autograder.i18n import translate
 
 REFERENCE_SERVER = Path(__file__).resolve().parent.parent / "reference_solution" / "tcp" / "server.py"
 REFERENCE_CLIENT = REFERENCE_SERVER.with_name("client.py")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from . import i18n
+from autograder import i18n
 
 SCHEMA = 1
 STATUSES = ("passed", "failed", "skipped", "error", "manual")

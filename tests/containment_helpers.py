@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List
 
 import psutil
 
-from autograder import containment
+from autograder.sandbox import containment
 from grading_helpers import ROOT
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder import batch, rubric as rubric_module
+from autograder.classroom import batch
+from autograder.grading import rubric as rubric_module
 from containment_helpers import (MARKER, PRIVATE_UIDS, autograde, copy_tree, leftover_files, snapshot, survivors,
                                  tree_hash)
 from grading_helpers import FIXTURES, ROOT, SERVER_CHECKS
@@ -314,7 +315,7 @@ def test_a_grader_over_its_time_is_killed_with_all_it_started(tmp_path):
 @pytest.mark.skipif(os.name != "posix", reason="uid claims are POSIX flocks")
 def test_two_graders_on_one_machine_never_share_a_uid():
     # Another process (another class being graded) claims uids; ours must not get them.
-    from autograder import containment
+    from autograder.sandbox import containment
 
     first = PRIVATE_UIDS[1] - 9
     claim = ("import sys, time; from autograder import containment as c; "

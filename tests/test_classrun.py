@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder import batch, classrun, lateness, regrade, roster
+from autograder.classroom import batch, classrun, lateness, regrade, roster
 from autograder.export import canvas, gradebook
 from containment_helpers import autograde, copy_tree
 from grading_helpers import FIXTURES, ROOT
@@ -139,7 +139,7 @@ def test_late_work_loses_what_the_rubric_says_shown_apart(tmp_path):
         for file in (cls / name).iterdir():
             os.utime(file, (moment, moment))
     rubric = tmp_path / "rubric.toml"
-    rubric.write_text((ROOT / "autograder" / "rubric.toml").read_text(encoding="utf-8")
+    rubric.write_text((ROOT / "autograder" / "grading" / "rubric.toml").read_text(encoding="utf-8")
                       .replace("percent_per_day = 0", "percent_per_day = 10"), encoding="utf-8")
     result = batch.grade_class(cls, out=tmp_path / "out", lang="en", jobs=2, console=Console(file=io.StringIO()),
                                command=stand_in(tmp_path / "log"), rubric_path=rubric,

@@ -112,7 +112,7 @@ def test_cp1251_source_is_graded_like_utf8(tmp_path):
 
 
 def test_another_rubric_changes_the_threading_factor_everywhere(tmp_path):
-    rubric = (ROOT / "autograder" / "rubric.toml").read_text(encoding="utf-8")
+    rubric = (ROOT / "autograder" / "grading" / "rubric.toml").read_text(encoding="utf-8")
     custom = tmp_path / "rubric.toml"
     custom.write_text(rubric.replace("no_threading_factor = 0.5", "no_threading_factor = 0.25"), encoding="utf-8")
     code, report, output = run_autograde(ROOT / "tests" / "fixtures" / "tcp" / "no_threads_select",
@@ -124,7 +124,7 @@ def test_another_rubric_changes_the_threading_factor_everywhere(tmp_path):
 
 def test_a_cp1251_coding_line_is_rewritten_in_the_copy():
     # Left as it was, Python would read the UTF-8 copy as cp1251: "Порт" would become "РџРѕСЂС‚".
-    from autograder.sandbox import as_utf8
+    from autograder.sandbox.process import as_utf8
 
     source = '# -*- coding: cp1251 -*-\nport = input("Порт: ")\n'.encode("cp1251")
     copy = as_utf8(source).decode("utf-8")

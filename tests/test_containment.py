@@ -20,8 +20,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import batch, containment, packages, safe_files, sandbox
-from autograder.protocol import visible
+from autograder.classroom import batch
+from autograder.sandbox import containment, packages, process as sandbox
+from autograder.intake import safe_files
+from autograder.wire.protocol import visible
 from containment_helpers import PRIVATE_UIDS, autograde, copy_tree, environment, kill_group, snapshot, survivors
 from grading_helpers import FIXTURES, ROOT
 

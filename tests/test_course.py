@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course
+from autograder.classroom import course
 from containment_helpers import autograde, tree_hash
 from grading_helpers import FIXTURES, ROOT
 

@@ -220,8 +220,8 @@ def test_gradescope_bundle_is_deterministic_and_says_it_is_generated(tmp_path):
         assert os.access(tmp_path / "a" / script, os.X_OK)
         subprocess.run(["bash", "-n", str(tmp_path / "a" / script)], check=True)
     names = zipfile.ZipFile(tmp_path / "a" / "autograder.zip").namelist()
-    assert {"setup.sh", "run_autograder", "chatlab/autograder/harness/child.py", "chatlab/autograder/rubric.toml",
-            "chatlab/autograder/checks/pytest.ini"} <= set(names)
+    assert {"setup.sh", "run_autograder", "chatlab/autograder/sandbox/harness/child.py", "chatlab/autograder/grading/rubric.toml",
+            "chatlab/autograder/grading/checks/pytest.ini"} <= set(names)
 
 
 def test_cli_export_writes_both(tmp_path):
@@ -349,7 +349,7 @@ def test_classroom_failures_carry_their_message_and_manual_is_not_a_failure():
 
 @pytest.mark.timeout(30)
 def test_gradescope_bundle_pyproject_is_toml_with_pyprojects_pins(tmp_path, monkeypatch):
-    from autograder.rubric import tomllib
+    from autograder.grading.rubric import tomllib
 
     with open(ROOT / "pyproject.toml", "rb") as handle:
         ours = tomllib.load(handle)["project"]["dependencies"]
@@ -388,7 +388,7 @@ def test_gradescope_shows_advisory_and_manual_as_information():
 def test_junit_marks_a_manual_check_skipped_with_its_reason():
     import xml.etree.ElementTree as ET
 
-    from autograder.batch import Row
+    from autograder.classroom.batch import Row
     from autograder.export import gradebook
 
     checks = [CheckResult("starts", "passed", 5, 5),

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import extract, i18n, runner
+from autograder.intake import extract
+from autograder import i18n
+from autograder.grading import runner
 from grading_helpers import ROOT, run_autograde, statuses
 
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -327,7 +329,7 @@ def test_a_nested_main_guard_is_left_as_written_and_located(tmp_path):
     path = doc(tmp_path, "## Сервер\n\n" + fenced(nested) + "\n## Клиент\n\n" + fenced(CLIENT))
     found = extract.extract(path)
     assert "    if __name__ == '__main__':" in found.server.source()  # not repaired
-    from autograder import static
+    from autograder.intake import static
     function, line = static.nested_main_guard(found.server.source())
     assert function == "main" and lines_of(path, line, line).strip() == "if __name__ == '__main__':"
 
@@ -337,14 +339,14 @@ def test_catalogue_has_the_sentences_in_both_languages():
     for key in ("extract.no_code", "extract.no_server", "extract.unreadable", "similar.pair", "similar.none"):
         assert set(i18n.CATALOGUE[key]) == {"en", "ru"}
     used = set(re.findall(r"""["']((?:extract|similar)\.[\w.]+)["']""",
-                          (ROOT / "autograder" / "extract.py").read_text(encoding="utf-8")
-                          + (ROOT / "autograder" / "similarity.py").read_text(encoding="utf-8")))
+                          (ROOT / "autograder" / "intake" / "extract.py").read_text(encoding="utf-8")
+                          + (ROOT / "autograder" / "classroom" / "similarity.py").read_text(encoding="utf-8")))
     assert used and used <= set(i18n.CATALOGUE)
 
 
 @pytest.mark.timeout(20)
 def test_the_extractor_stays_pure():
-    source = (ROOT / "autograder" / "extract.py").read_text(encoding="utf-8")
+    source = (ROOT / "autograder" / "intake" / "extract.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(?:import|from)\s+(?:socket|subprocess|threading)\b", source, re.MULTILINE)
 
 

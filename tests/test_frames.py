@@ -4,8 +4,8 @@ import struct
 
 import pytest
 
-from autograder.frames import FrameShape, learn
-from autograder.protocol import TextStream, normalise
+from autograder.wire.frames import FrameShape, learn
+from autograder.wire.protocol import TextStream, normalise
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -115,7 +115,7 @@ def test_commands_are_no_names(sent):
 def test_the_fake_server_speaks_the_clients_own_framing_back():
     from types import SimpleNamespace
 
-    from autograder.clientrun import ClientRun
+    from autograder.grading.clientrun import ClientRun
 
     header = _padded(b"14:07\x00alice\x00hello-17", "<64")
     run = SimpleNamespace(frames={"message": learn(header, "hello-17", "alice")})
@@ -126,7 +126,7 @@ def test_the_fake_server_speaks_the_clients_own_framing_back():
 
 
 def test_a_learnt_chat_line_is_not_called_a_protocol_of_ones_own():
-    from autograder.frames import NAME_MARK, FrameShape
+    from autograder.wire.frames import NAME_MARK, FrameShape
 
     assert FrameShape(before=NAME_MARK + b": ", after=b"\n").text_line  # "alice: hello": a plain chat line
     assert FrameShape(before=b"[" + NAME_MARK + b"] ", after=b"\r\n").text_line

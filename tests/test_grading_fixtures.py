@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from autograder import hints
+from autograder.grading import hints
 from grading_helpers import FIXTURES, REPORTED_SERVER_CHECKS, ROOT, run_autograde, statuses
 
 if sys.version_info >= (3, 11):

@@ -2,7 +2,8 @@
 its source-level recognisers right on small examples."""
 import pytest
 
-from autograder import hints, i18n
+from autograder.grading import hints
+from autograder import i18n
 from autograder.results import CheckResult, msg
 from grading_helpers import FIXTURES
 
@@ -47,7 +48,7 @@ def test_passed_checks_and_unknown_failures_keep_their_hints():
 
 
 def test_two_user_shape_is_told_from_a_multi_user_server():
-    from autograder import static
+    from autograder.intake import static
 
     multi = ("import socket, threading\ns = socket.socket()\ns.listen()\ndef serve():\n    while True:\n"
              "        try:\n            conn, addr = s.accept()\n        except OSError:\n            return\n"

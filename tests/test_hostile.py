@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from autograder import rubric as rubric_module
+from autograder.grading import rubric as rubric_module
 from containment_helpers import autograde, copy_tree, ipc_objects, leftover_files, snapshot, survivors, tree_hash
 from grading_helpers import FIXTURES, SERVER_CHECKS
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import i18n, rubric
+from autograder import i18n
+from autograder.grading import rubric
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from autograder import course, extract
+from autograder.classroom import course
+from autograder.intake import extract
 from grading_helpers import FIXTURES, run_autograde, statuses
 
 if sys.version_info >= (3, 11):
@@ -105,7 +106,8 @@ def test_hints_name_the_mistake_a_person_would(name):
 
 @pytest.mark.timeout(30)
 def test_the_students_own_tests_and_drivers_are_never_server_or_client():
-    from autograder import batch, discover
+    from autograder.classroom import batch
+    from autograder.intake import discover
 
     assert discover.find(INTAKE / "with_tests").files() == {"server": "chat_server.py", "client": "chat_client.py"}
     assert discover.find(INTAKE / "single_file_roles").files() == {"server": "messenger.py server",
@@ -117,7 +119,7 @@ def test_the_students_own_tests_and_drivers_are_never_server_or_client():
 def test_a_zip_of_role_folders_is_one_submission(tmp_path):
     import zipfile
 
-    from autograder import batch
+    from autograder.classroom import batch
 
     archive = tmp_path / "chat.zip"
     with zipfile.ZipFile(archive, "w") as out:
@@ -187,7 +189,7 @@ def test_a_task_split_into_numbered_sub_sections_stays_one_task(tmp_path):
 
 @pytest.mark.timeout(30)
 def test_people_who_each_handed_in_one_part_are_still_a_class(tmp_path):
-    from autograder import batch
+    from autograder.classroom import batch
 
     for person, role in (("Ivanov", "server"), ("Petrova", "client"), ("Sidorov", "server")):
         (tmp_path / person).mkdir()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import rubric
+from autograder.grading import rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ROOT / "labs"

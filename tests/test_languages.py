@@ -14,9 +14,9 @@ import pytest
 from rich.console import Console
 
 from autograder import i18n
-from autograder.clients import make_entry
+from autograder.wire.clients import make_entry
 from autograder.export import classroom, gradescope, moodle
-from autograder.live import LiveView
+from autograder.report.live import LiveView
 from autograder.notebook.checklist import Checklist
 from autograder.notebook.handin import from_report
 from autograder.report import html, markdown

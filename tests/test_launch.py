@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from autograder import discover, roles
+from autograder.intake import discover, roles
 from grading_helpers import FIXTURES, ROOT, run_autograde, statuses
 
 pytestmark = pytest.mark.timeout(240)
@@ -122,7 +122,7 @@ def test_a_missing_package_is_named_and_can_be_allowed(tmp_path, monkeypatch):
 
 
 def test_local_imports_are_followed_into_packages():
-    from autograder.static import imports_followed
+    from autograder.intake.static import imports_followed
 
     entry = FIXTURES / "protocol" / "package_json" / "server.py"
     assert "json" in imports_followed(entry)  # server.py -> chatpkg.server -> .wire -> json

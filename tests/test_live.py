@@ -54,7 +54,7 @@ def test_the_live_view_splits_messages_and_keeps_its_pace():
 
     from rich.console import Console
 
-    from autograder.live import LiveView
+    from autograder.report.live import LiveView
     from autograder.results import CheckResult
 
     screen = io.StringIO()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
+from autograder.classroom import batch
 from autograder.export import moodle
 from containment_helpers import autograde, tree_hash
 from grading_helpers import FIXTURES, ROOT

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from autograder import names
+from autograder.wire import names
 from autograder.i18n import CATALOGUE
 
 pytestmark = pytest.mark.timeout(30)

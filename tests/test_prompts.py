@@ -1,8 +1,8 @@
 """Start-up questions in the languages students write them in."""
 import pytest
 
-from autograder import prompts
-from autograder.puppet import answer_for
+from autograder.wire import prompts
+from autograder.grading.puppet import answer_for
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -2,8 +2,8 @@
 questions the checks ask answered from text alone."""
 import pytest
 
-from autograder import protocol
-from autograder.protocol import TextStream, find_message
+from autograder.wire import protocol
+from autograder.wire.protocol import TextStream, find_message
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -105,7 +105,7 @@ def test_visible_shows_invisible_characters():
 
 # --- names as the server shows them ---------------------------------------------
 
-from autograder.protocol import relayed_words, shown_name, shown_names  # noqa: E402
+from autograder.wire.protocol import relayed_words, shown_name, shown_names  # noqa: E402
 
 
 @pytest.mark.parametrize("prefix, name", [("Гость 1: ", "Гость 1"), ("[127.0.0.1:51908] ", "127.0.0.1:51908"),
@@ -131,7 +131,7 @@ def test_a_nickname_relayed_as_chat_is_told_from_a_notice():
 
 
 def test_notices_name_a_user_any_way_the_server_knows_them():
-    from autograder.clients import Profile, Room, ScriptedUser
+    from autograder.wire.clients import Profile, Room, ScriptedUser
 
     room = Room(("127.0.0.1", 9), Profile())
     alice, bob = ScriptedUser("alice", room), ScriptedUser("bob", room)

@@ -92,6 +92,6 @@ def test_a_package_the_client_lacks_is_named_with_the_fix(graded):
 @pytest.mark.parametrize("greeting, own", [(b'{"type": "welcome"}\n', True), (b"NICK\n", False), (b"[1, 2]\n", False),
                                            (None, False), (b'{"broken": \n', False)])
 def test_a_json_object_greeting_is_evidence_of_an_own_protocol(greeting, own):
-    from autograder.drivers import _json_object
+    from autograder.grading.drivers import _json_object
 
     assert _json_object(greeting) is own

@@ -74,8 +74,8 @@ def test_a_dependency_that_failed_is_said_plainly():
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")  # the check module's own mark
 def test_expected_is_the_line_that_should_have_arrived_in_the_chats_own_form():
-    from autograder.checks.server_tcp import _expected_line
-    from autograder.protocol import find_message
+    from autograder.grading.checks.server_tcp import _expected_line
+    from autograder.wire.protocol import find_message
 
     class User:
         def __init__(self, name, text):

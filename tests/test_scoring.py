@@ -16,7 +16,8 @@ import struct
 
 import pytest
 
-from autograder import discover, evidence, roles, rubric
+from autograder.intake import discover, roles
+from autograder.grading import evidence, rubric
 from autograder.export import classroom, gradescope, moodle, scoring
 from autograder.report import html, markdown
 from autograder.results import CheckResult, Report, report_score_sentence
@@ -204,7 +205,7 @@ def test_the_graded_socket_class_is_the_real_one(tmp_path):
     import subprocess
     import sys
 
-    from autograder.sandbox import Child, prepare_workdir
+    from autograder.sandbox.process import Child, prepare_workdir
 
     (tmp_path / "probe.py").write_text(IDENTITY, encoding="utf-8")
     at_home = subprocess.run([sys.executable, "-I", str(tmp_path / "probe.py")], capture_output=True, text=True,

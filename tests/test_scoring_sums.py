@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from autograder import rubric as rubric_module
+from autograder.grading import rubric as rubric_module
 from autograder.export import classroom, gradescope, scoring
 from autograder.results import CheckResult, Report, msg
 

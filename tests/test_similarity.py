@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from autograder import similarity
+from autograder.classroom import similarity
 from grading_helpers import FIXTURES, ROOT
 
 pytestmark = pytest.mark.timeout(60)
@@ -188,7 +188,7 @@ def test_fifty_submissions_are_compared_quickly():
 
 def test_one_copy_of_the_kits_own_code_is_flagged_alone():
     """A copy of the reference needs no second student to be seen, and many copies are no excuse."""
-    from autograder import batch
+    from autograder.classroom import batch
 
     kit = batch.kit_code()
     assert "reference_solution/tcp/server.py" in kit
@@ -204,7 +204,7 @@ def test_one_copy_of_the_kits_own_code_is_flagged_alone():
 
 
 def test_the_hostile_reference_copy_is_flagged_in_a_class():
-    from autograder import batch
+    from autograder.classroom import batch
 
     entries = [batch.Entry(name, FIXTURES / path) for name, path in
                (("reference_copy", "hostile/reference_copy"), ("nick_prompt", "tcp/nick_prompt"))]

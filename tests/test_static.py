@@ -6,7 +6,7 @@ import pytest
 
 from pathlib import Path
 
-from autograder import static
+from autograder.intake import static
 
 FIXTURES_LAB = Path(__file__).resolve().parent / "fixtures" / "intake" / "lab"
 
@@ -122,7 +122,7 @@ def test_what_runs_on_its_own():
 
 
 def test_the_chat_shape_outscores_the_other_tasks_of_the_lab():
-    from autograder import tasks
+    from autograder.intake import tasks
 
     lab = FIXTURES_LAB
     shape = {n: tasks.chat_shape(static.facts_of((lab / f"task{n}_server.py").read_text(encoding="utf-8")),

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .gradebook import cell, row_score
+from autograder.export.gradebook import cell, row_score
 
 FILENAME = "canvas_grades.csv"
 COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

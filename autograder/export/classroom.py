@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import List
 
-from ..i18n import translate
-from . import scoring
+from autograder.i18n import translate
+from autograder.export import scoring
 
 RUNNER_ID = "chatlab"
 DEFAULT_INSTALL = "git+https://github.com/YOUR-ORG/chatlab.git"

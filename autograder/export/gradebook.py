@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List
 
-from ..i18n import translate
-from ..report import summary as summary_module
+from autograder.i18n import translate
+from autograder.report import summary as summary_module
 
 BASE_COLUMNS = ["name", "variant", "score", "max_score", "status", "error", "review", "seconds", "overrides"]
 # Who a row is, when known: the roster's id and email, Moodle's name and participant id, Canvas's ids,
@@ -37,7 +37,7 @@ def write_all(out: Path, rows, summary: dict, lang: str) -> None:
     (out / "summary.md").write_text(summary_module.render_markdown(summary) + (f"\n{reused}\n" if reused else ""),
                                     encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    from . import canvas, moodle
+    from autograder.export import canvas, moodle
 
     moodle.write(out, rows, lang)
     canvas.write(out, rows)

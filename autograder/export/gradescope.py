@@ -22,10 +22,10 @@ import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .. import __name__ as package_name
-from ..i18n import translate
-from ..results import report_score_sentence
-from . import scoring
+from autograder import __name__ as package_name
+from autograder.i18n import translate
+from autograder.results import report_score_sentence
+from autograder.export import scoring
 
 PACKAGE = Path(__file__).resolve().parent.parent
 SOURCE_PYPROJECT = PACKAGE.parent / "pyproject.toml"
@@ -83,7 +83,7 @@ def summary_output(report: dict, lang: str) -> str:
 def _project() -> dict:
     """The ``[project]`` table of the source tree's pyproject.toml, when the bundle is built from one."""
     try:
-        from ..rubric import tomllib
+        from autograder.grading.rubric import tomllib
 
         with open(SOURCE_PYPROJECT, "rb") as handle:
             return tomllib.load(handle).get("project", {})

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Dict, Optional
 
-from ..i18n import translate
-from .gradebook import cell
+from autograder.i18n import translate
+from autograder.export.gradebook import cell
 
 FILENAME = "moodle_grades.csv"
 COLUMNS = ["Identifier", "Full name", "Grade", "Last modified (grade)", "Feedback comments"]

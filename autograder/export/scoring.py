@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from typing import List, Sequence
 
-from ..i18n import translate
-from ..results import UNSCORED
+from autograder.i18n import translate
+from autograder.results import UNSCORED
 
 FULL = 100.0
 INFO = "info"

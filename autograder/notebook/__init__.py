@@ -26,8 +26,8 @@ from __future__ import annotations
 import sys
 from typing import Callable, Dict, List
 
-from .. import i18n
-from .checklist import Checklist, Item
+from autograder import i18n
+from autograder.notebook.checklist import Checklist, Item
 
 __all__ = ["Checker", "Checklist", "Item"]
 
@@ -46,7 +46,7 @@ class Checker:
         Functions the step needs are taken from ``values`` (in the order the
         step lists them), then ``named``, then the calling cell's globals.
         """
-        from .steps import STEPS, run_step
+        from autograder.notebook.steps import STEPS, run_step
 
         found = STEPS.get(step_id)
         if found is None:
@@ -59,18 +59,18 @@ class Checker:
 
     def write_program(self, variant: str, role: str = None, folder="my_submission") -> Checklist:
         """Write ``folder/variant/role.py`` (both roles if none is named) from the functions in the notebook."""
-        from .assemble import write_program
+        from autograder.notebook.assemble import write_program
 
         return write_program(variant, role, self.lang, sys._getframe(1).f_globals, folder)
 
     def autograde(self, folder="my_submission") -> Checklist:
         """Run ``autograde`` on a folder, as a terminal would, and show its report."""
-        from .handin import autograde
+        from autograder.notebook.handin import autograde
 
         return autograde(folder, self.lang)
 
     def steps(self) -> List[str]:
-        from .steps import STEPS
+        from autograder.notebook.steps import STEPS
 
         return sorted(STEPS)
 
@@ -78,7 +78,7 @@ class Checker:
         """``check.broadcast(...)``-style shortcuts: one per step, by its short name."""
         if name.startswith("_"):
             raise AttributeError(name)
-        from .steps import STEPS
+        from autograder.notebook.steps import STEPS
 
         for found in STEPS.values():
             if found.short == name:
@@ -91,7 +91,7 @@ class Checker:
         raise AttributeError(name)
 
     def __dir__(self):
-        from .steps import STEPS
+        from autograder.notebook.steps import STEPS
 
         return sorted(set(super().__dir__()) | {s.short for s in STEPS.values()})
 

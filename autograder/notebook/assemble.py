@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from ..results import msg
-from . import student_code
-from .checklist import Checklist, Item
+from autograder.results import msg
+from autograder.notebook import student_code
+from autograder.notebook.checklist import Checklist, Item
 
 FOLDER = "my_submission"
 

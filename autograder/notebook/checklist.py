@@ -17,9 +17,9 @@ import html
 from dataclasses import dataclass, field
 from typing import List, Optional, Union
 
-from ..i18n import entry_text, entry_who, translate
-from ..protocol import visible
-from ..results import Msg
+from autograder.i18n import entry_text, entry_who, translate
+from autograder.wire.protocol import visible
+from autograder.results import Msg
 
 Text = Union[Msg, str]
 

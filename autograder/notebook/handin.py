@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..results import msg
-from .checklist import Checklist, Item
+from autograder.results import msg
+from autograder.notebook.checklist import Checklist, Item
 
 AUTOGRADE_SECONDS = 240
 

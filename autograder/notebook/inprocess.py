@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from ..clients import Profile, Room, ScriptedUser
-from ..protocol import visible_bytes
-from ..results import msg
+from autograder.wire.clients import Profile, Room, ScriptedUser
+from autograder.wire.protocol import visible_bytes
+from autograder.results import msg
 
 POLL = 0.05  # how often a parked accept()/recvfrom() looks at the stop flag
 STOP_WAIT = 2.0  # how long a stopped server's thread may take to return

@@ -24,14 +24,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..checks import server_tcp as grader
-from ..clients import Profile, Room
-from ..results import CheckFailed, Msg, msg
-from . import student_code
-from .checklist import Checklist, Item
-from .inprocess import (InProcessChild, InProcessGrading, InProcessServer, Peer, Screen, TcpServer, Typing,
-                        UdpServer, UdpUser, Watch, busy_cpu, call, shut, source_file, tcp_pair,
-                        wait_for)
+from autograder.grading.checks import server_tcp as grader
+from autograder.wire.clients import Profile, Room
+from autograder.results import CheckFailed, Msg, msg
+from autograder.notebook import student_code
+from autograder.notebook.checklist import Checklist, Item
+from autograder.notebook.inprocess import InProcessChild, InProcessGrading, InProcessServer, Peer, Screen, TcpServer, Typing, UdpServer, UdpUser, Watch, busy_cpu, call, shut, source_file, tcp_pair, wait_for
 
 SCENARIO_SECONDS = 25.0  # a scenario that takes longer than this is reported, not waited for
 RETURN_WAIT = 3.0  # how long a student's function may take to return once it should

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List
 
-from ..i18n import translate
-from .invisible import label
+from autograder.i18n import translate
+from autograder.report.invisible import label
 
 
 def in_words(detected: Dict[str, Any], lang: str) -> str:

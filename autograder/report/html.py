@@ -11,9 +11,9 @@ import unicodedata
 from html import escape
 from typing import List, Optional
 
-from ..i18n import entry_text, entry_who, translate
-from ..results import report_score_sentence
-from .invisible import label, output, shown
+from autograder.i18n import entry_text, entry_who, translate
+from autograder.results import report_score_sentence
+from autograder.report.invisible import label, output, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
 COLOURS = {"send": "#0969da", "recv": "#1a7f37"}  # user → server, server → user

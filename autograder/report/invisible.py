@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from ..i18n import translate
-from ..protocol import visible
-from .excerpt import tail
+from autograder.i18n import translate
+from autograder.wire.protocol import visible
+from autograder.report.excerpt import tail
 
 SPECIAL = {
     "\u00a0": "⍽",  # no-break space

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..results import Report
+from autograder.results import Report
 
 
 def render(report: Report, lang: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from ..i18n import entry_text, entry_who, translate
-from ..results import report_score_sentence
-from .invisible import label, output, shown
+from autograder.i18n import entry_text, entry_who, translate
+from autograder.results import report_score_sentence
+from autograder.report.invisible import label, output, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
 TRANSCRIPT_TAIL = 14

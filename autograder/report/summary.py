@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import translate
+from autograder.i18n import translate
 
 BUCKETS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100)]
 MARKS = {"graded": ("✔", "green"), "ungradable": ("✘", "red"), "error": ("!", "magenta"), "timeout": ("⧗", "magenta"),

@@ -10,12 +10,12 @@ from typing import Optional
 from rich.console import Console
 from rich.text import Text
 
-from ..i18n import entry_text, entry_who, translate
-from ..protocol import visible
-from ..results import CheckResult, Report, said
-from .detected import in_words
-from .excerpt import tail
-from .invisible import label, shown
+from autograder.i18n import entry_text, entry_who, translate
+from autograder.wire.protocol import visible
+from autograder.results import CheckResult, Report, said
+from autograder.report.detected import in_words
+from autograder.report.excerpt import tail
+from autograder.report.invisible import label, shown
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),
          "manual": ("?", "blue")}
