@@ -14,6 +14,8 @@ from autograder.results import msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 STUDENT_OVERRIDES_ENV = "CHATLAB_ALLOW_STUDENT_OVERRIDES"  # and --allow-student-overrides
+CHECKS_ENV = "CHATLAB_CHECKS"  # and --checks (files joined by os.pathsep)
+ONE_AT_A_TIME_ENV = "CHATLAB_ONE_AT_A_TIME"  # and --one-at-a-time
 
 
 def wanted_language(argv: List[str]) -> str:
@@ -84,6 +86,11 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
         p.add_argument("--allow-student-overrides", action="store_true",
                        default=os.environ.get(STUDENT_OVERRIDES_ENV) == "1", help=h("help.allow_student_overrides"))
+        p.add_argument("--checks", type=Path, action="append", metavar=h("meta.file"),
+                       default=[Path(f) for f in os.environ.get(CHECKS_ENV, "").split(os.pathsep) if f],
+                       help=h("help.checks"))
+        p.add_argument("--one-at-a-time", action="store_true", default=os.environ.get(ONE_AT_A_TIME_ENV) == "1",
+                       help=h("help.one_at_a_time"))
         p.add_argument("--html", type=Path, metavar=h("meta.file"), help=h("help.html"))
         p.add_argument("--md", type=Path, metavar=h("meta.file"), help=h("help.md"))
         # a class: its roster, deadline, parts, and reports kept from the last run (classrun.py)
@@ -276,6 +283,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     return grade_main(raw, lang, argv is None)
 
 
+def load_checks(args: argparse.Namespace, lang: str) -> list:
+    """The instructor's own checks (``--checks FILE``), loaded before any submission is graded."""
+    from autograder.grading import registry
+
+    found = []
+    for path in dict.fromkeys(args.checks):
+        try:
+            found += registry.load_file(path)
+        except registry.CheckFileError as error:
+            usage_error(parser(lang), lang, "cli.error.bad_checks", detail=error)
+    return found
+
+
 def say_ignored(args: argparse.Namespace, lang: str) -> None:
     """Options for a class that one submission does not use: said, not silently dropped."""
     for option in CLASS_ONLY:
@@ -301,6 +321,11 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
         os.environ[ALLOW_PACKAGES_ENV] = args.allow_packages  # the class's graders inherit it
     if args.allow_student_overrides:
         os.environ[STUDENT_OVERRIDES_ENV] = "1"
+    extra_checks = load_checks(args, lang)
+    if args.checks:
+        os.environ[CHECKS_ENV] = os.pathsep.join(str(f.resolve()) for f in dict.fromkeys(args.checks))
+    if args.one_at_a_time:
+        os.environ[ONE_AT_A_TIME_ENV] = "1"
     if args.course or args.batch or (not args.single and batch.is_class(args.path)):
         return batch_main(args, lang)
     if own_process:
@@ -323,7 +348,8 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
             return 2
     report = batch.grade_single(args.path, rubric_path=args.rubric, observer=observer, limits=limits,
                                 launch={"server": args.server, "client": args.client,
-                                        "trust_submission": args.allow_student_overrides})
+                                        "trust_submission": args.allow_student_overrides},
+                                extra_checks=extra_checks, at_once=False if args.one_at_a_time else None)
     if observer is not None:
         observer.close()  # the room reads the last check before the report
     if args.json is not None and str(args.json) == "-":

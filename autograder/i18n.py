@@ -50,6 +50,8 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                            "ru": "не запускалась: копии вашего клиента читают всё сразу и сами режут сегменты, поэтому «{check}» ими не проверить"},
     "error.internal": {"en": "the grader itself failed here (not your fault): {detail}",
                        "ru": "ошибка в самой автопроверке (вы не виноваты): {detail}"},
+    "fail.assertion": {"en": "{detail}", "ru": "{detail}"},
+    "fail.assertion_bare": {"en": "an assertion of the check did not hold", "ru": "не выполнилось условие проверки"},
     "fail.timeout": {"en": "the check ran out of time: the program stopped answering",
                      "ru": "проверка не уложилась во время: программа перестала отвечать"},
     "hint.timeout": {"en": "Look for a blocking call that never returns (recv, accept, input, join) in the path that serves users.",
@@ -1057,6 +1059,15 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                               "ru": "--only: в этой группе нет работы с именем {names}"},
     "cli.help.roster": {"en": "the course's students (CSV: id, name, optionally group, email): who handed in nothing gets a row",
                         "ru": "список студентов (CSV: id, name, по желанию group, email): кто ничего не сдал, тоже получит строку"},
+    "cli.help.checks": {"en": "a file of your own checks (@check functions, pytest style) graded beside the built-in "
+                             "ones; may be given more than once",
+                        "ru": "файл с собственными проверками (функции с @check в стиле pytest), которые выполняются "
+                              "вместе со встроенными; можно указать несколько раз"},
+    "cli.help.one_at_a_time": {"en": "run the checks one after another instead of all at once (slower; the same "
+                                     "verdicts; for debugging a check)",
+                               "ru": "выполнять проверки по очереди, а не все сразу (медленнее, вердикты те же; "
+                                     "для отладки проверки)"},
+    "cli.error.bad_checks": {"en": "--checks: {detail}", "ru": "--checks: {detail}"},
     "cli.help.deadline": {"en": "the deadline (e.g. 2026-10-01T23:59); late work loses what the rubric's [late] says",
                           "ru": "срок сдачи (например, 2026-10-01T23:59); за опоздание снимается то, что задано в [late] рубрики"},
     "cli.help.only": {"en": "grade these submissions again even if unchanged (the rest are reused)",

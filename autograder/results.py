@@ -9,7 +9,7 @@ them in English or Russian.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from autograder import i18n
 
@@ -87,12 +87,15 @@ def localised_transcript(entries: List[dict], lang: str) -> List[dict]:
 class CheckFailed(Exception):
     """The student's program did not do what the check demands.
 
-    Raised by checks; the plugin turns it into a ``failed`` result.  Anything
-    else a check raises is our fault and becomes ``error``.
+    Raised by checks; the runner turns it into a ``failed`` result.  Anything
+    else a check raises is our fault and becomes ``error``.  An instructor's
+    check may give plain text for ``message`` and ``hint``: it is shown as written.
     """
 
-    def __init__(self, message: Msg, *, expected: Optional[Any] = None, actual: Optional[str] = None,
-                 hint: Optional[Msg] = None, facts: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, message: Union[Msg, str], *, expected: Optional[Any] = None, actual: Optional[str] = None,
+                 hint: Union[Msg, str, None] = None, facts: Optional[Dict[str, Any]] = None) -> None:
+        message = message if isinstance(message, Msg) else msg("fail.assertion", detail=str(message))
+        hint = hint if hint is None or isinstance(hint, Msg) else msg("fail.assertion", detail=str(hint))
         super().__init__(message.key)
         self.message = message
         self.expected = expected

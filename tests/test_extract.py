@@ -15,7 +15,7 @@ import pytest
 
 from autograder.intake import extract
 from autograder import i18n
-from autograder.grading import runner
+from autograder.grading import pipeline as runner
 from grading_helpers import ROOT, run_autograde, statuses
 
 SEEDS = ROOT.parent / "shared" / "seeds"

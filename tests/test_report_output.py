@@ -2,7 +2,7 @@
 import pytest
 
 from autograder.report import html, markdown
-from autograder.report.excerpt import student_traceback, tail
+from autograder.sandbox.excerpt import student_traceback, tail
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -440,14 +440,15 @@ def opened(path: Path) -> Iterator[Path]:
 
 
 def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=None, launch: Optional[dict] = None,
-                 limits: Optional[Limits] = None) -> Report:
+                 limits: Optional[Limits] = None, extra_checks=(), at_once: Optional[bool] = None) -> Report:
     """Grade one submission in this process, with every layer we can have."""
-    from autograder.grading.runner import grade
+    from autograder.grading.pipeline import grade
 
     policy = containment.activate()
     try:
         with opened(path) as folder:
-            report = grade(folder, rubric_path=rubric_path, observer=observer, launch=launch, limits=limits)
+            report = grade(folder, rubric_path=rubric_path, observer=observer, launch=launch, limits=limits,
+                           extra_checks=extra_checks, at_once=at_once)
         report.submission = Path(path).stem if Path(path).is_file() else report.submission
     finally:
         policy.cleanup()

@@ -35,6 +35,9 @@ def key(folder: Path, rubric_path: Optional[Path], lang: str) -> str:
     digest = hashlib.sha256(grader_digest().encode())
     digest.update(Path(rubric_path).read_bytes() if rubric_path else b"default rubric")
     digest.update(lang.encode())
+    for extra in os.environ.get("CHATLAB_CHECKS", "").split(os.pathsep):  # an instructor's own checks (--checks)
+        if extra:
+            digest.update(Path(extra).read_bytes() if Path(extra).is_file() else extra.encode())
     folder = Path(folder)
     files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
     for path in files:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import replace
 from typing import Callable, Dict, List, Optional
 
 from autograder.grading import evidence
@@ -54,73 +55,82 @@ def gui_toolkit(path) -> Optional[str]:
     return next((name for name in sorted(GUI_MODULES) if name in imports), None)
 
 
-def drive(context, modules: List[str], run: Callable[..., None]) -> None:
-    """Run the checks the wire way, then the other ways where the wire users could not join."""
-    run(context, modules)
-    for result in context.results.values():
-        result.driven_by, result.tried = "wire", ["wire"]
-    toolkit = gui_toolkit(context.client_file)
+def other_ways(outcome, checks, session, probe, at_once: bool = True):
+    """The wire way's outcome, and the other ways where the wire users could not join: a new outcome."""
+    from autograder.grading.runner import Outcome
+
+    results = {cid: replace(r, driven_by="wire", tried=["wire"]) for cid, r in outcome.results.items()}
+    state = Outcome(results, list(outcome.detected), list(outcome.profiles), list(outcome.heard), dict(outcome.extra))
+    toolkit = gui_toolkit(session.client_file)
     try:
-        _other_ways(context, modules, run, toolkit)
+        _other_ways(state, checks, session, probe, toolkit, at_once)
     finally:
         # A window cannot be typed into through stdin: a person tries it, if it is a chat client at all.
-        if toolkit and _talks_over_sockets(context.client_file):
-            _mark_client_manual(context, toolkit)
+        if toolkit and _talks_over_sockets(session.client_file):
+            _mark_client_manual(state.results, toolkit)
+        run = session.client_session() if session.client_file is not None else None
+        if run is not None:
+            state.extra.update({f"client_{k}": v for k, v in run.learned.items()})
+    state.results = _in_order(state.results, checks)
+    return state
 
 
-def _other_ways(context, modules: List[str], run: Callable[..., None], toolkit: Optional[str]) -> None:
-    if context.variant not in MULTI_USER or not _some_server_check_failed(context):
+def _other_ways(state, checks, session, probe, toolkit: Optional[str], at_once: bool) -> None:
+    if session.variant not in MULTI_USER or not _some_server_check_failed(state.results):
         return
-    session = context.client_session()  # waits until the client has been examined
+    client = session.client_session()  # waits until the client has been examined
     reasons: Dict[str, str] = {}
-    if session is not None and context.transport == "tcp" and session.own_protocol:
+    if client is not None and session.transport == "tcp" and client.own_protocol:
         reasons["learned"] = "own_frames"
-        _rerun(context, modules, run, "learned", frames=session.frames)
-    if _wire_cannot_join(context):
-        why_not = _why_no_puppets(context, session, toolkit)
+        _rerun(state, checks, session, probe, "learned", at_once, frames=client.frames)
+    if _wire_cannot_join(state.results):
+        why_not = _why_no_puppets(session, client, toolkit)
         if why_not is None:
             reasons["puppet"] = "wire_cannot_join"
-            _rerun(context, modules, run, "puppet")
-            _client_shown_by_puppets(context)
-        elif _own_protocol(context, session):
-            _mark_manual(context, why_not)
-    context.profile_extra["drivers"] = {"ways": ["wire"] + list(reasons), "why": reasons}
+            _rerun(state, checks, session, probe, "puppet", at_once)
+            _client_shown_by_puppets(state.results)
+        elif _own_protocol(state, session, probe, client):
+            _mark_manual(state.results, session, why_not)
+    state.extra["drivers"] = {"ways": ["wire"] + list(reasons), "why": reasons}
 
 
-def _some_server_check_failed(context) -> bool:
-    return any(r.status != "passed" for cid, r in context.results.items() if is_server_check(cid))
+def _some_server_check_failed(results) -> bool:
+    return any(r.status != "passed" for cid, r in results.items() if is_server_check(cid))
 
 
-def _wire_cannot_join(context) -> bool:
+def _wire_cannot_join(results) -> bool:
     """Nobody got in, or not one message went through and the server never
     spoke of our users either: a protocol mismatch, not a bug in one behaviour
     (a server that announces the wire users' joins understood them)."""
-    if context.status("handshake") != "passed":
-        return context.status("starts") == "passed"
-    if "passed" in (context.status("join_notice"), context.status("leave_notice")):
+    def status(check_id: str) -> Optional[str]:
+        return results[check_id].status if check_id in results else None
+
+    if status("handshake") != "passed":
+        return status("starts") == "passed"
+    if "passed" in (status("join_notice"), status("leave_notice")):
         return False
-    broadcast = context.results.get("broadcast")
+    broadcast = results.get("broadcast")
     return broadcast is not None and broadcast.status == "failed" and broadcast.facts.get("delivered") == 0
 
 
-def _why_no_puppets(context, session, toolkit: Optional[str]) -> Optional[str]:
-    if context.client_file is None:
+def _why_no_puppets(session, client, toolkit: Optional[str]) -> Optional[str]:
+    if session.client_file is None:
         return "no_client"
     if toolkit:
         return "gui"
-    if session is None or session.outcomes.get("connects") is not None:
-        return "client_needs_package" if missing_package(context) else "client_broken"
+    if client is None or client.outcomes.get("connects") is not None:
+        return "client_needs_package" if missing_package(session) else "client_broken"
     return None
 
 
 _NO_MODULE = re.compile(r"No module named '([^'.]+)")
 
 
-def missing_package(context) -> Optional[str]:
+def missing_package(session) -> Optional[str]:
     """The package the student's client needs and this environment lacks (not a
     module of the submission's own, not the standard library), if that stopped it."""
-    session = context.client_session()
-    child = getattr(getattr(session, "client", None), "child", None)
+    client = session.client_session()
+    child = getattr(getattr(client, "client", None), "child", None)
     crash = child.first("exception") if child is not None else None
     if not crash or crash["type"] not in ("ModuleNotFoundError", "ImportError"):
         return None
@@ -128,24 +138,25 @@ def missing_package(context) -> Optional[str]:
     if found is None or found.group(1) in sys.stdlib_module_names:
         return None
     name = found.group(1)
-    folder = context.client_file.parent
+    folder = session.client_file.parent
     if (folder / f"{name}.py").exists() or (folder / name).is_dir():
         return None  # the student's own module, missing from the hand-in: their mistake
     return name
 
 
-def _own_protocol(context, session) -> bool:
+def _own_protocol(state, session, probe, client) -> bool:
     """Positive evidence of a protocol the text users cannot speak (evidence.py): frames
     seen from the client or the server, or a client whose code sends serialised frames.
     Silence, or an import, is none: a server that relays nothing must not wait for a person."""
-    if session is not None and session.own_protocol:
+    if client is not None and client.own_protocol:
         found = "client-frames"
     else:
-        found = evidence.kind_in(context.heard) or (
-            "server-greeting" if _json_object(context.profile.greeting) else None) or (
-            "client-code" if evidence.client_sends_serialised(context.client_file) else None)
+        greeting = probe.handshake.result().greeting if probe.handshake.done() else None
+        found = evidence.kind_in(state.heard) or (
+            "server-greeting" if _json_object(greeting) else None) or (
+            "client-code" if evidence.client_sends_serialised(session.client_file) else None)
     if found:
-        context.profile_extra["own_protocol_evidence"] = found
+        state.extra["own_protocol_evidence"] = found
     return found is not None
 
 
@@ -166,50 +177,43 @@ def _json_object(data: Optional[bytes]) -> bool:
         return False
 
 
-def _rerun(context, modules, run, way: str, frames=None) -> None:
+def _rerun(state, checks, session, probe, way: str, at_once: bool, frames=None) -> None:
     """Run the server checks that did not pass once more, played the ``way`` way."""
-    earlier = {cid: r for cid, r in context.results.items() if is_server_check(cid) and r.status != "passed"}
+    from autograder.grading import runner
+
+    earlier = {cid: r for cid, r in state.results.items() if is_server_check(cid) and r.status != "passed"}
     if not earlier:
         return
-    for cid in earlier:
-        del context.results[cid]
-    profile = context.profile
-    if frames:
-        profile.wire_join, profile.wire_message = frames.get("join"), frames.get("message")
-    context.driver, context.only = way, set(earlier)
-    try:
-        run(context, modules)
-    finally:
-        context.driver, context.only = "wire", None
-        profile.wire_join = profile.wire_message = None
+    again = [c for c in checks if c.id in earlier]
+    kept = {cid: r for cid, r in state.results.items() if cid not in earlier}
+    outcome = runner.run(again, session, probe, driver=way, frames=frames, at_once=at_once, prior=kept)
+    state.detected += outcome.detected
+    state.profiles += outcome.profiles
     for cid, old in earlier.items():
-        new = context.results.get(cid)
+        new = outcome.results.get(cid)
         if new is None:
-            context.results[cid] = old
             continue
         new.driven_by, new.tried = way, old.tried + [way]
         if way == "learned" and frames and all(shape.text_line for shape in frames.values() if shape):
             new.driven_how = "learned_text"  # learnt lines of text: the student's wording, not a protocol
-    _keep_order(context)
+        state.results[cid] = new
 
 
-def _keep_order(context) -> None:
-    from autograder.grading.checks import ORDER
-
-    rank = {cid: i for i, cid in enumerate(ORDER)}
-    context.results = dict(sorted(context.results.items(), key=lambda item: rank.get(item[0], len(rank))))
+def _in_order(results, checks):
+    rank = {c.id: i for i, c in enumerate(checks)}
+    return dict(sorted(results.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def _client_shown_by_puppets(context) -> None:
+def _client_shown_by_puppets(results) -> None:
     """What the student's clients did while they played the users counts for the
     client checks too (a scrambled protocol the fake server cannot read)."""
     for cid, shown_by in CLIENT_SHOWN_BY.items():
-        result = context.results.get(cid)
-        proofs = [context.results.get(s) for s in shown_by]
+        result = results.get(cid)
+        proofs = [results.get(s) for s in shown_by]
         proof = next((p for p in proofs if p is not None and p.status == "passed" and p.driven_by == "puppet"), None)
         if result is None or result.status == "passed" or proof is None:
             continue
-        context.results[cid] = CheckResult(id=cid, status="passed", title_key=result.title_key,
+        results[cid] = CheckResult(id=cid, status="passed", title_key=result.title_key,
                                            message=msg("drive.client_shown", check=proof.id),
                                            driven_by="puppet", tried=result.tried + ["puppet"])
 
@@ -218,20 +222,20 @@ MANUAL_WHY = {"no_client": "manual.no_client", "gui": "manual.gui", "client_brok
               "client_needs_package": "manual.client_needs_package"}
 
 
-def _mark_manual(context, why_not: str) -> None:
-    package = missing_package(context) if why_not == "client_needs_package" else None
+def _mark_manual(results, session, why_not: str) -> None:
+    package = missing_package(session) if why_not == "client_needs_package" else None
     why = msg(MANUAL_WHY[why_not], package=package) if package else msg(MANUAL_WHY[why_not])
-    for cid, result in context.results.items():
+    for cid, result in results.items():
         if is_server_check(cid) and cid not in ("starts", "threads") and result.status in ("failed", "skipped"):
             _to_manual(result, why)
     if package:  # the client is no worse than its environment: a person runs it with the package
-        for cid, result in context.results.items():
+        for cid, result in results.items():
             if not is_server_check(cid) and result.status in ("failed", "skipped"):
                 _to_manual(result, msg("manual.client_package", package=package))
 
 
-def _mark_client_manual(context, toolkit: str) -> None:
-    for cid, result in context.results.items():
+def _mark_client_manual(results, toolkit: str) -> None:
+    for cid, result in results.items():
         if not is_server_check(cid) and result.status in ("failed", "skipped"):
             _to_manual(result, msg("manual.gui_client", toolkit=toolkit))
 

@@ -1,200 +1,231 @@
-"""Grade one submission: discover, run the checks under pytest, score.
+"""Run checks, all at once (or one at a time), each bounded by its deadline.
 
-This is the one call the CLI makes (``grade``); it returns a ``Report`` and
-never raises for anything a submission does.
+Every check runs in a thread of its own with its own fixtures (its own
+server, its own users), so their waits overlap instead of adding up.  A check
+whose dependency did not pass does not count: it is cancelled as soon as
+that is known (its programs stopped, its thread no longer waited for) and
+reported as skipped, saying which dependency and why.  A check that overruns
+its deadline is failed as hung, and its programs are stopped.  The outcome is
+the same whether checks ran at once or in turn (``--one-at-a-time`` is there
+to show it, and to debug one).
+
+Failures are data: ``CheckFailed`` is the student's (message, expected,
+actual, hint), ``NotApplicable`` a skip with its reason, an ``AssertionError``
+in an instructor's check a failure with its text, anything else our error.
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import shutil
 import threading
 import time
-from pathlib import Path
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
 
-import pytest
+from autograder.grading.fixtures import Scope
+from autograder.grading.registry import Check, NotApplicable
+from autograder.sandbox.excerpt import describe_program
+from autograder.results import CheckFailed, CheckResult, msg
 
-from autograder.sandbox import containment
-from autograder.intake import discover, extract, roles, static
-from autograder.grading import drivers, hints, rubric as rubric_module
-from autograder.sandbox.deadline import ThreadDeadline
-from autograder.sandbox.launch import START_DEADLINE, start_server
-from autograder.grading.plugin import ChatlabPlugin, GradingContext
-from autograder.results import Report, msg
-from autograder.sandbox.process import Limits, prepare_workdir
-
-CHECKS = Path(__file__).with_name("checks")
-TIMEOUT_METHOD_ENV = "CHATLAB_TIMEOUT_METHOD"  # "thread" tries on Linux what Windows does
-# A server not listening after this long may never: its client is examined meanwhile.
-LATE_SERVER = 1.0
-# Which check modules grade which variant, in order (server first: the
-# client's fake server greets like the student's own server did).
-CHECK_MODULES = {
-    "tcp-multi": ["server_tcp.py", "client.py"],
-    "udp-multi": ["server_udp.py", "client.py"],
-    "tcp-two-user": ["two_user.py", "client.py"],
-    "udp-two-user": ["two_user.py", "client.py"],
-}
+GRACE = 2.0  # seconds a cancelled check's thread may take to notice; never waited for beyond
 
 
-def grade(
-    path: Path,
-    *,
-    rubric_path: Optional[Path] = None,
-    limits: Optional[Limits] = None,
-    observer: Optional[object] = None,
-    launch: Optional[dict] = None,
-) -> Report:
-    """``launch``: the instructor's ``{"server": "FILE ARGS", "client": …}`` (roles.override), and
-    ``"trust_submission"``: whether a ``chatlab.toml`` inside the submission may say how to start it."""
-    started = time.monotonic()
-    path = Path(path).resolve()
-    document = extract.find_document(path)
-    if document is not None:  # a report or notebook: grade the programs it holds
-        folder, extraction = extract.materialise(document)
+@dataclass
+class Outcome:
+    """What a run of checks gives: the results in report order, and what the scopes saw."""
+
+    results: Dict[str, CheckResult]
+    detected: List[dict] = field(default_factory=list)  # each check's reported facts, in report order
+    profiles: List[dict] = field(default_factory=list)  # what each check's users learnt, in report order
+    heard: List[bytes] = field(default_factory=list)
+    extra: Dict[str, object] = field(default_factory=dict)  # facts of the run as a whole (the ways tried)
+
+
+def run(checks: List[Check], session, probe, *, driver: str = "wire", frames: Optional[dict] = None,
+        at_once: bool = True, prior: Optional[Dict[str, CheckResult]] = None) -> Outcome:
+    """Run ``checks`` (in report order) against the session's submission.
+
+    ``prior``: verdicts of checks not run now that these may depend on (an earlier pass)."""
+    prior = dict(prior or {})
+    runs = {c.id: _Run(c, Scope(c, session, probe, driver, frames), session.observer) for c in checks}
+    if at_once:
+        _all_at_once(runs, prior)
+    else:
+        _in_turn(runs, prior)
+    results = {cid: r.result for cid, r in runs.items()}
+    results = skip_dependents(checks, results, prior)
+    outcome = Outcome(results)
+    for cid, r in runs.items():
+        if results[cid].status != "skipped" or r.ran:
+            outcome.detected.append(dict(r.scope.detected))
+            if r.scope._profile is not None:
+                outcome.profiles.append(r.scope._profile.as_dict())
+        outcome.heard.extend(r.scope.heard)
+    return outcome
+
+
+def skip_dependents(checks: List[Check], results: Dict[str, CheckResult],
+                    prior: Optional[Dict[str, CheckResult]] = None) -> Dict[str, CheckResult]:
+    """A check whose dependency did not pass is skipped, saying which (pure; in report order)."""
+    known: Dict[str, CheckResult] = dict(prior or {})
+    final: Dict[str, CheckResult] = {}
+    for check in checks:
+        result = results[check.id]
+        for dependency in check.depends:
+            got = known.get(dependency)
+            status = got.status if got is not None else None
+            if status != "passed":
+                result = CheckResult(id=check.id, status="skipped", title_key=check.title_key,
+                                     message=msg(f"skip.dependency.{status or 'not_run'}", check=dependency))
+                break
+        final[check.id] = known[check.id] = result
+    return final
+
+
+class _Run:
+    """One check in flight."""
+
+    def __init__(self, check: Check, scope: Scope, observer) -> None:
+        self.check, self.scope, self.observer = check, scope, observer
+        self.result: Optional[CheckResult] = None
+        self.ran = False
+        self.done = threading.Event()
+        self.thread: Optional[threading.Thread] = None
+        self.started = 0.0
+
+    def start(self, on_done) -> None:
+        self.started = time.monotonic()
+        self.ran = True
+        if self.observer is not None:
+            self.observer.check_started(self.check.id, self.check.title_key)
+
+        def body() -> None:
+            result = self._execute()
+            if not self.scope.cancelled.is_set():
+                self.finish(result)
+            on_done()
+
+        self.thread = threading.Thread(target=body, name=f"check-{self.check.id}", daemon=True)
+        self.thread.start()
+
+    def finish(self, result: CheckResult) -> None:
+        if self.done.is_set():
+            return
+        result.duration = time.monotonic() - self.started
+        result.title_key = self.check.title_key
+        self.result = result
+        self.done.set()
+        if self.observer is not None:
+            self.observer.check_finished(result)
+
+    def overran(self) -> bool:
+        return not self.done.is_set() and time.monotonic() - self.started > self.check.deadline
+
+    def time_left(self) -> float:
+        return self.check.deadline - (time.monotonic() - self.started)
+
+    def cut_off(self) -> None:
+        """Out of time: the program stopped answering. Its programs stop; its thread is left."""
+        self.scope.cancel()
+        self.finish(self._with_evidence(CheckResult(id=self.check.id, status="failed", message=msg("fail.timeout"),
+                                                    hint=msg("hint.timeout"))))
+
+    def _execute(self) -> CheckResult:
+        scope = self.scope
         try:
-            report = grade(folder, rubric_path=rubric_path, limits=limits, observer=observer, launch=launch)
+            scope.call(self.check.function)
+            result = CheckResult(id=self.check.id, status="passed")
+        except NotApplicable as skip:
+            result = CheckResult(id=self.check.id, status="skipped", message=skip.chatlab_message)
+        except CheckFailed as error:
+            result = CheckResult(id=self.check.id, status="failed", message=error.message, hint=error.hint,
+                                 expected=error.expected, actual=error.actual, facts=error.facts)
+        except AssertionError as error:  # an instructor's pytest-style check
+            text = str(error).strip()
+            result = CheckResult(id=self.check.id, status="failed",
+                                 message=msg("fail.assertion", detail=text) if text else msg("fail.assertion_bare"))
+        except BaseException as error:  # ours, or a check file's
+            if _is_pytest_skip(error):
+                result = CheckResult(id=self.check.id, status="skipped", message=msg("skip.other", reason=str(error)))
+            else:
+                detail = f"{type(error).__name__}: {error}"
+                result = CheckResult(id=self.check.id, status="error", message=msg("error.internal", detail=detail[-300:]))
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return extract.annotate(report, extraction)
-    rubric = rubric_module.load(rubric_path)
-    launch = launch or {}
-    said = roles.override(path, launch.get("server"), launch.get("client"),
-                          trust_submission=bool(launch.get("trust_submission")))
-    submission = discover.find(path, said)
-    report = Report(submission=path.name, files=submission.files(), notes=list(submission.notes))
-    if submission.error:
-        report.error = submission.error
-        report.duration = time.monotonic() - started
-        return report
+            try:
+                scope.close()
+            except Exception:  # a fixture's teardown: the verdict stands
+                pass
+        return self._with_evidence(result)
 
-    workdir = prepare_workdir(submission.root)
-    context = GradingContext(
-        server_file=workdir / submission.server.relative_to(submission.root),
-        client_file=(workdir / submission.client.relative_to(submission.root)) if submission.client else None,
-        workdir=workdir,
-        limits=limits or Limits(),
-        observer=observer,
-        server_argv=submission.server_argv,
-        client_argv=submission.client_argv,
-        client_source=_source_or_nothing(submission.client),
-    )
-    facts = static.analyse(submission.server)
-    guessed = "udp" if facts.uses_udp and not facts.uses_tcp else "tcp"
-    late = threading.Timer(LATE_SERVER, context.examine_client_early, args=(guessed,))
-    late.daemon = True
-    try:
-        late.start()
-        context.first_server = start_server(context)
-        late.cancel()
-        if context.first_server.address is not None:
-            context.drop_early_client()
-        context.transport = context.first_server.kind or guessed
-        context.variant = variant_of(context.transport, facts)
-        drivers.drive(context, CHECK_MODULES[context.variant], run_checks)
-    finally:
-        late.cancel()
-        context.settle_background(timeout=START_DEADLINE + 5)
-        for child in context.children:
-            child.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    report.variant = context.variant
-    report.cap = rubric.cap(report.variant)
-    report.cap_reason = msg(f"variant.{report.variant}")
-    uses_threading = threading_as_required(report.variant, facts, submission)
-    report.detected = {**context.profile.as_dict(), **context.profile_extra, "uses_threading": uses_threading}
-    launch = submission.launch
-    if launch.get("how") not in (None, "plain") or any(launch.get(k) for k in ("overridden", "missing", "refused",
-                                                                              "ignored")):
-        report.detected["launch"] = launch
-    report.checks = list(context.results.values())
-    if submission.server_problem is not None:
-        syntax_error_verdict(context.results.get("starts"), submission.server_problem)
-    for result in report.checks:
-        result.max_points = rubric.points.get(result.id, 0.0)
-        result.points = result.max_points if result.status == "passed" else 0.0
-        result.hidden = result.id in rubric.hidden
-    hints.apply(report.checks, hints.Evidence(
-        server_source=static.read_source(submission.server),
-        client_source=context.client_source,  # read once, before any student code ran
-        variant=report.variant))
-    report.threading_factor = 1.0 if uses_threading else rubric.no_threading_factor
-    report.score, report.score_up_to = rubric_module.scores(
-        report.cap, report.threading_factor, ((r.status, r.max_points) for r in report.checks))
-    report.max_score = report.cap
-    report.sandbox = containment.current().layers()
-    report.duration = time.monotonic() - started
-    return report
+    def _with_evidence(self, result: CheckResult) -> CheckResult:
+        if result.status == "skipped":
+            return result
+        scope = self.scope
+        transcript = getattr(scope.room, "transcript", None)
+        if transcript is not None:
+            result.transcript = transcript.as_data()
+        child = getattr(scope.server, "child", None)
+        if child is not None:
+            result.exceptions = child.all("thread_exception") + child.all("exception")
+            result.server_output = describe_program(child, show_screen=child.role == "client")
+        return result
 
 
-def run_checks(context: GradingContext, modules) -> None:
-    plugin = ChatlabPlugin(context)
-    args = [str(CHECKS / name) for name in modules] + [
-        "-c", str(CHECKS / "pytest.ini"),
-        "--rootdir", str(CHECKS),
-        "-p", "no:cacheprovider",
-        "-p", "pytest_timeout",
-        "-q",
-        "--capture=no",  # checks print nothing; a live view must reach the terminal
-    ]
-    # SIGALRM where there is one; else (Windows) a thread, whose overrun deadline.py turns into a failed check
-    method = os.environ.get(TIMEOUT_METHOD_ENV) or ("signal" if os.name != "nt" else "thread")
-    args += ["--timeout-method", method]
-    # Other pytest plugins the instructor has installed have no business here.
-    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main(args, plugins=[plugin, ThreadDeadline(lambda: stop_programs(context))])
-    finally:
-        context.drop_spare_server()  # started for a check that was then skipped
-        if previous is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+def _is_pytest_skip(error: BaseException) -> bool:
+    return type(error).__name__ == "Skipped" and type(error).__module__.startswith("_pytest")
+
+
+def _status(dependency: str, runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> Optional[str]:
+    """A dependency's verdict so far: None while it runs (or if it never will)."""
+    if dependency in runs:
+        run_ = runs[dependency]
+        return run_.result.status if run_.done.is_set() else None
+    return prior[dependency].status if dependency in prior else "not_run"
+
+
+def _in_turn(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
+    """One check after another, in report order; a check whose dependency did not pass is not run."""
+    finished = threading.Event()
+    for run_ in runs.values():
+        if any(_status(d, runs, prior) != "passed" for d in run_.check.depends):
+            continue  # skip_dependents says why
+        finished.clear()
+        run_.start(finished.set)
+        while not run_.done.wait(max(0.0, min(run_.time_left(), 0.5))):
+            if run_.overran():
+                run_.cut_off()
+
+
+def _all_at_once(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
+    """Every check at once; dependants of a check that did not pass are cancelled when that is known."""
+    changed = threading.Condition()
+
+    def notify() -> None:
+        with changed:
+            changed.notify_all()
+
+    for run_ in runs.values():
+        if all(_status(d, runs, prior) in (None, "passed") for d in run_.check.depends):
+            run_.start(notify)
         else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+            run_.finish(CheckResult(id=run_.check.id, status="skipped"))  # skip_dependents gives the reason
+    while True:
+        with changed:
+            pending = [r for r in runs.values() if not r.done.is_set()]
+            if not pending:
+                return
+            changed.wait(max(0.01, min(min(r.time_left() for r in pending), 0.5)))
+        for run_ in pending:
+            if run_.overran():
+                run_.cut_off()
+        _cancel_doomed(runs, prior)
 
 
-def syntax_error_verdict(starts, problem: static.SourceProblem) -> None:
-    """A server that does not compile fails `starts` with its own line and a caret, Python's way."""
-    if starts is None or starts.status == "passed":
-        return
-    starts.status = "failed"
-    starts.message = msg("fail.starts.syntax", file=problem.file, line=problem.line or "?", detail=problem.detail)
-    starts.hint = msg("hint.starts.python2" if problem.key == "error.python2" else "hint.starts.syntax")
-    code = problem.code.expandtabs(4)
-    indent = len(code) - len(code.lstrip())
-    caret = " " * max(indent, (problem.column or 1) - 1) + "^"
-    starts.server_output = f'  File "{problem.file}", line {problem.line or "?"}\n    {code.strip()}\n    {caret[indent:]}\n' \
-                           f"SyntaxError: {problem.detail}"
-
-
-def stop_programs(context: GradingContext) -> None:
-    """A check overran: stop the student's programs, so the waits on them end."""
-    for child in list(context.children):
-        child.stop()
-
-
-def _source_or_nothing(path: Optional[Path]) -> str:
-    try:
-        return static.read_source(path) if path else ""
-    except OSError:  # not a regular file: discovery says why; no quit word to learn
-        return ""
-
-
-def threading_as_required(variant: str, server_facts: static.Facts, submission) -> bool:
-    """Where the lab demands threads: a TCP server's clients; a UDP client's
-    receiving; either side of a two-user chat (both must listen and type)."""
-    client_facts = static.analyse(submission.client) if submission.client else static.Facts()
-    if variant == "udp-multi":
-        return client_facts.uses_threading
-    if "two-user" in variant:
-        return server_facts.uses_threading or client_facts.uses_threading
-    return server_facts.uses_threading
-
-
-def variant_of(transport: str, facts: static.Facts) -> str:
-    return f"{transport}-{'two-user' if facts.two_user else 'multi'}"
-
+def _cancel_doomed(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
+    """A check whose dependency did not pass will be skipped: stop it now rather than wait for it."""
+    for run_ in runs.values():
+        if run_.done.is_set():
+            continue
+        for dependency in run_.check.depends:
+            if _status(dependency, runs, prior) not in (None, "passed"):
+                run_.scope.cancel()
+                run_.finish(CheckResult(id=run_.check.id, status="skipped"))  # skip_dependents gives the reason
+                break

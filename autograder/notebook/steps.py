@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from autograder.grading.checks import server_tcp as grader
+from autograder.grading import registry
+from autograder.grading.probe import Relay
 from autograder.wire.clients import Profile, Room
 from autograder.results import CheckFailed, Msg, msg
 from autograder.notebook import student_code
@@ -697,16 +698,20 @@ def run_registry(ctx: Context) -> None:
     scenario(ctx, "registry_lock", msg("nb.check.registry_lock"), with_spy(locks), depends=["registry_add"])
 
 
-# The grader's checks, in the order and with the dependencies autograde uses.
+# The grader's checks, in the order and with the dependencies autograde uses (its registry).
 def _grader_checks() -> List[Tuple[str, Callable, Tuple[str, ...]]]:
-    found = []
-    for name, function in vars(grader).items():
-        if not name.startswith("check_") or not callable(function):
-            continue
-        marks = [m for m in getattr(function, "pytestmark", []) if m.name == "check"]
-        if marks:
-            found.append((marks[0].kwargs["id"], function, tuple(marks[0].kwargs.get("depends", ()))))
-    return found
+    return [(c.id, c.function, c.depends) for c in registry.for_variant("tcp-multi") if not c.is_client_check]
+
+
+class _NotebookProbe:
+    """``probe`` as the grader's checks see it in a kernel: what the checks before showed."""
+
+    def __init__(self, ctx) -> None:
+        import concurrent.futures
+
+        self.relay = concurrent.futures.Future()
+        self.relay.set_result(Relay(delivered=ctx.statuses.get("broadcast") == "passed",
+                                    names_carried=ctx.statuses.get("names") == "passed", names=ctx.profile.names))
 
 
 CHAT_CHECKS = ["handshake", "broadcast", "names", "join_notice", "leave_notice", "drop_survival", "idle_after_leave"]
@@ -726,8 +731,7 @@ def run_grader_check(ctx: Context, check_id: str, function: Callable, depends, m
         child = InProcessChild(server)
         child.room = room
         adapter = InProcessServer(child, server.address, "tcp", 0.0)
-        ctx.grading.results = dict(ctx.statuses)
-        available = {"room": room, "server": adapter, "grading": ctx.grading}
+        available = {"room": room, "server": adapter, "grading": ctx.grading, "probe": _NotebookProbe(ctx)}
         wanted = inspect.signature(function).parameters
         function(**{name: available[name] for name in wanted})
 

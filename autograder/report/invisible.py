@@ -14,7 +14,7 @@ import re
 
 from autograder.i18n import translate
 from autograder.wire.protocol import visible
-from autograder.report.excerpt import tail
+from autograder.sandbox.excerpt import tail
 
 SPECIAL = {
     "\u00a0": "⍽",  # no-break space

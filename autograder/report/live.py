@@ -43,7 +43,7 @@ def messages_of(entry: dict, lang: str) -> List[str]:
 
 
 class LiveView:
-    """An observer of one grading run (see ``plugin.GradingContext.observer``)."""
+    """An observer of one grading run (see ``grading.session.Session.observer``)."""
 
     def __init__(self, console: Optional[Console] = None, lang: str = "en", pace: float = 0.0,
                  lines_per_check: int = LINES_PER_CHECK) -> None:

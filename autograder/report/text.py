@@ -14,7 +14,7 @@ from autograder.i18n import entry_text, entry_who, translate
 from autograder.wire.protocol import visible
 from autograder.results import CheckResult, Report, said
 from autograder.report.detected import in_words
-from autograder.report.excerpt import tail
+from autograder.sandbox.excerpt import tail
 from autograder.report.invisible import label, shown
 
 MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "skipped": ("–", "yellow"), "error": ("!", "magenta"),

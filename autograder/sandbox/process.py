@@ -387,7 +387,7 @@ class Child:
 
     def traceback(self) -> str:
         """A traceback printed anywhere: a crash the user would see, with the student's frames only."""
-        from autograder.report.excerpt import student_traceback
+        from autograder.sandbox.excerpt import student_traceback
 
         for stream in (self.stderr.text, self.stdout.text):
             at = stream.find("Traceback (most recent call last)")
@@ -419,6 +419,22 @@ class Child:
                 total += times.user + times.system
             except psutil.Error:
                 pass
+        return total
+
+    def cpu_demand_seconds(self) -> float:
+        """Time the program ran or was ready to run (Linux schedstat: on CPU + waiting for one).
+
+        A loop that spins wants the CPU all the time, however little of it a busy machine
+        gives: this counts it the same with one check running or twenty. Elsewhere, CPU time."""
+        total = 0.0
+        for proc in self._tree():
+            try:
+                for task in os.listdir(f"/proc/{proc.pid}/task"):
+                    with open(f"/proc/{proc.pid}/task/{task}/schedstat", encoding="ascii") as handle:
+                        on_cpu, waiting = handle.read().split()[:2]
+                    total += (int(on_cpu) + int(waiting)) / 1e9
+            except (OSError, ValueError, psutil.Error):
+                return self.cpu_seconds()
         return total
 
     def thread_count(self) -> int:

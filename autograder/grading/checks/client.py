@@ -5,29 +5,7 @@ steps build on each other as a person's session does.
 """
 from __future__ import annotations
 
-import pytest
-
-from autograder.grading.checks import check
-from autograder.grading.checks.conftest import ROOM_KEY, SERVER_KEY
-from autograder.results import CheckFailed, msg
-
-
-@pytest.fixture(scope="module")
-def client_run(request):
-    grading = request.config.pluginmanager.get_plugin("chatlab").context
-    run = grading.client_session()
-    if run is not None:
-        grading.profile_extra.update({f"client_{k}": v for k, v in run.learned.items()})
-    return run
-
-
-@pytest.fixture
-def client(client_run, request):
-    if client_run is None:
-        raise CheckFailed(msg("fail.client.missing"), hint=msg("hint.client.missing"))
-    request.node.stash[ROOM_KEY] = client_run
-    request.node.stash[SERVER_KEY] = client_run.client
-    return client_run
+from autograder.grading.registry import MULTI_USER, check
 
 
 @check("client_connects")
@@ -36,7 +14,7 @@ def check_client_connects(client):
     client.run("connects")
 
 
-@check("client_handshake", depends=["client_connects"], variants=("tcp-multi", "udp-multi"))
+@check("client_handshake", depends=["client_connects"], variants=MULTI_USER)
 def check_client_gives_nickname(client):
     """The client answers the server's prompt or sends the nickname."""
     client.run("handshake")

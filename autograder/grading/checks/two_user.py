@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 
-from autograder.intake import static
-from autograder.grading.checks import check
-from autograder.grading.checks.server_tcp import check_server_starts  # noqa: F401 - collected as this module's check
+from autograder.grading.registry import check
 from autograder.results import CheckFailed, msg
 
 DELIVERY = 5.0
+TWO_USER = ("tcp-two-user", "udp-two-user")
 NAME_PROMPT = ("name", "nick", "имя", "ник")
 
 
@@ -40,7 +39,7 @@ def _server_prints(server, body: str, timeout: float, start: int) -> bool:
     return server.child.stdout.wait_for(body, timeout, start)
 
 
-@check("connects", depends=["starts"])
+@check("connects", depends=["starts"], variants=TWO_USER)
 def check_peer_is_served(room, server):
     """The other person can connect and stays connected."""
     peer = _peer(room, server)
@@ -49,7 +48,7 @@ def check_peer_is_served(room, server):
         raise CheckFailed(msg("fail.two.closed"), hint=msg("hint.two.closed"))
 
 
-@check("server_to_client", depends=["connects"])
+@check("server_to_client", depends=["connects"], variants=TWO_USER)
 def check_typed_at_server_reaches_peer(room, server):
     """A line typed at the server reaches the other person."""
     peer = _peer(room, server)
@@ -63,7 +62,7 @@ def check_typed_at_server_reaches_peer(room, server):
                           hint=msg("hint.two.to_peer"))
 
 
-@check("client_to_server", depends=["connects"])
+@check("client_to_server", depends=["connects"], variants=TWO_USER)
 def check_peer_line_is_printed(room, server):
     """A line from the other person is printed at the server."""
     peer = _peer(room, server)
@@ -77,7 +76,7 @@ def check_peer_line_is_printed(room, server):
                           actual=server.child.stdout.text[start:][-200:], hint=msg("hint.two.to_server"))
 
 
-@check("duplex", depends=["server_to_client", "client_to_server"])
+@check("duplex", depends=["server_to_client", "client_to_server"], variants=TWO_USER)
 def check_both_directions_at_once(room, server):
     """Both sides can speak twice in a row, without waiting for the other."""
     peer = _peer(room, server)
@@ -96,7 +95,7 @@ def check_both_directions_at_once(room, server):
                               actual=peer.new_text[-200:], hint=msg("hint.two.lockstep"))
 
 
-@check("ending", depends=["connects"])
+@check("ending", depends=["connects"], variants=TWO_USER)
 def check_clean_ending(room, server):
     """When the other person leaves, the server ends cleanly (no traceback)."""
     peer = _peer(room, server)
@@ -114,17 +113,3 @@ def check_clean_ending(room, server):
         raise CheckFailed(msg("fail.two.traceback"), actual=crash, hint=msg("hint.client.exit"))
     if not ended:
         raise CheckFailed(msg("fail.two.hangs"), hint=msg("hint.client.exit"))
-
-
-@check("threads", depends=["connects"], title="check.threads_two_user")
-def check_receives_in_a_thread(room, server, grading):
-    """The server uses threading: one thread receives while another reads the keyboard."""
-    if not static.analyse(grading.server_file).uses_threading:
-        raise CheckFailed(msg("fail.threads.static"), hint=msg("hint.two.threads"))
-    _peer(room, server)
-    # The receiving thread may start a moment after the peer appears (UDP: at its first datagram).
-    deadline = time.monotonic() + 2.0
-    while server.child.thread_count() < 2 and time.monotonic() < deadline:
-        room.wait_until(lambda: False, 0.1)  # a fact of another process: nothing to wait on but time
-    if server.child.thread_count() < 2:
-        raise CheckFailed(msg("fail.two.one_thread"), hint=msg("hint.two.lockstep"))

@@ -464,6 +464,13 @@ def main():
             handle.write("1000")
     except OSError:
         pass
+    # Many checks run at once, each with its own copy of this program: one that spins must not
+    # starve the grader's users (or another check's server) of the CPU they wait on.
+    if hasattr(os, "nice"):
+        try:
+            os.nice(10)
+        except OSError:
+            pass
     script = os.path.abspath(_CONFIG["script"])
     sys.argv = [script] + list(_CONFIG.get("argv", []))
     sys.path.insert(0, os.path.dirname(script))

@@ -65,3 +65,24 @@ def tail(text: str, limit: int) -> Tuple[str, int]:
     if len(kept) == 1 and len(kept[0]) > limit:
         kept[0] = kept[0][:limit] + "…"
     return "\n".join(kept), len(lines) - len(kept)
+
+
+def describe_program(child, limit: int = 1500, show_screen: bool = False) -> Optional[str]:
+    """What a program said on its own: exceptions in its threads, stderr's end,
+    and for a client (whose stdout is the screen) the screen's end.
+
+    Raw text (renderers mark invisible characters), tracebacks cut down to the
+    student's own frames, excerpts starting at a line."""
+    own_dir = child.seen_workdir
+    lines = []
+    for event in child.all("thread_exception") + child.all("exception"):
+        lines.append(f"{event.get('type')}: {event.get('message')} "
+                     f"({event.get('file')}:{event.get('line')}: {event.get('code')})")
+    end = tail(child.stderr.text, limit)[0].strip()
+    if end:
+        lines.append(student_traceback(end, own_dir))
+    if show_screen:
+        screen = tail(child.stdout.text, limit // 2)[0].strip()
+        if screen:
+            lines.append(student_traceback(screen, own_dir))
+    return "\n".join(lines) or None

@@ -1,0 +1,40 @@
+"""Checks at once give the verdicts checks one at a time give.
+
+Each check has its own server and users, reads only the probe, and writes
+only its own result, so running them side by side changes nothing but the
+time. A set of fixtures that exercises every way of driving (wire, learned
+frames, puppets), every variant and both kinds of failure is graded both ways.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grading_helpers import FIXTURES, ROOT, run_autograde
+
+pytestmark = pytest.mark.timeout(400)
+
+SUBMISSIONS = [
+    ROOT / "reference_solution" / "tcp",
+    FIXTURES / "tcp" / "no_leave_notice",
+    FIXTURES / "tcp" / "busy_loop_empty_recv",
+    FIXTURES / "tcp" / "guest_names",
+    FIXTURES / "tcp" / "raw_recv",
+    FIXTURES / "udp" / "address_names",
+    FIXTURES / "two_user" / "tcp_lockstep",
+    FIXTURES / "protocol" / "json_lines",
+]
+
+
+def verdicts(report) -> dict:
+    return {c["id"]: (c["status"], c["driven_by"], c["mistake"]) for c in report["checks"]}
+
+
+@pytest.mark.parametrize("path", SUBMISSIONS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_same_verdicts_at_once_and_one_at_a_time(path):
+    code, at_once, output = run_autograde(path)
+    assert code == 0, output
+    code, in_turn, output_in_turn = run_autograde(path, "--one-at-a-time")
+    assert code == 0, output_in_turn
+    assert verdicts(at_once) == verdicts(in_turn), (output, output_in_turn)
+    assert at_once["score"] == in_turn["score"]
+    assert at_once["variant"] == in_turn["variant"]
