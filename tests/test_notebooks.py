@@ -42,11 +42,6 @@ CELL_SECONDS = 300  # one cell (notebook 6 runs autograde; a student's hand-in f
 NOTEBOOK_SECONDS = 600
 CHECK_CALL = re.compile(r"^check\.\w+\(", re.MULTILINE)
 
-# The notebook checks import the grader's check functions, whose pytest marks are registered only
-# inside autograde's own pytest run.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
-
-
 # -- running notebooks -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
