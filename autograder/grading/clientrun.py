@@ -7,6 +7,7 @@ user typed, what the client sent and what it printed.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Dict, Optional
 
@@ -55,6 +56,7 @@ class ClientRun:
         self.learned: Dict[str, str] = {}  # UDP: how the client registers, wraps and leaves
         self.frames: Dict[str, frames.FrameShape] = {}  # TCP: the shape of its join and chat frames
         self.room: Optional[Room] = None  # a second user, where one is needed
+        self.forms_known = threading.Event()  # UDP: join, message and leave forms learnt (or never will be)
 
     def try_step(self, step: str) -> None:
         """Run a step for its outcome only (the session runs them all in turn)."""
@@ -114,8 +116,10 @@ class ClientRun:
         """Let the client finish what it is doing and wait at the keyboard again."""
         waiting = self.client.inputs_waiting()
         deadline = time.monotonic() + 0.6
-        while time.monotonic() < deadline and self.client.inputs_waiting() == waiting:
-            self.server.wait_until(lambda: self.client.inputs_waiting() > waiting, 0.1)
+        # Done when it calls input() again, or sits in an input() no line has answered yet.
+        while time.monotonic() < deadline and self.client.inputs_waiting() == waiting \
+                and not self.client.child.at_keyboard():
+            self.server.wait_until(lambda: self.client.inputs_waiting() > waiting, 0.05)
         self.server.wait_until(lambda: time.monotonic() - self.server.last_data > 0.15, 0.5)
 
     def _sends(self) -> None:
@@ -235,10 +239,15 @@ class ClientRun:
         if not ended:
             before = len(self.server.text())
             self.client.type(self._quit_word())
+            if self.kind == "udp":  # what it sends on leaving is its leave form: known before it exits
+                self.server.wait_until(lambda: len(self.server.text()) > before or not self.client.child.alive(), 2.0)
+                if len(self.server.text()) > before:  # its last words before it goes quiet or exits
+                    self.server.wait_until(lambda: time.monotonic() - self.server.last_data > 0.15
+                                           or not self.client.child.alive(), 0.5)
+                    leave = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
+                    self.learned["leave"] = leave.replace(NICKNAME, "{name}")
+                self.forms_known.set()
             ended = self.client.wait_exit(2.0)
-            if self.kind == "udp" and len(self.server.text()) > before:
-                leave = self.server.peers[-1].datagrams[-1].decode("utf-8", "replace").strip()
-                self.learned["leave"] = leave.replace(NICKNAME, "{name}")
         if not ended:
             self.client.end_of_input()
             ended = self.client.wait_exit(2.0)
@@ -253,6 +262,7 @@ class ClientRun:
         return quit_command(self.grading.client_source) or "/quit"
 
     def stop(self) -> None:
+        self.forms_known.set()
         if self.room is not None:
             self.room.close()
         self.client.stop()

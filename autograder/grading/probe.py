@@ -133,8 +133,7 @@ class Probe:
         room = None
         try:
             if self.session.transport == "udp":
-                run = self.session.client_session()
-                learned = run.learned if run is not None else {}
+                learned = self.session.client_forms() if self.session.client_file is not None else {}
                 _set(self.forms, ClientForms(learned.get("join"), learned.get("leave"), learned.get("message")))
             else:
                 _set(self.forms, ClientForms())

@@ -55,6 +55,8 @@ class Session:
     _early_run: Optional[object] = None
     _early_dropped: threading.Event = field(default_factory=threading.Event)
     _puppets: Optional[object] = None
+    _client_run: Optional[object] = None  # the client's session while it runs
+    _client_made: threading.Event = field(default_factory=threading.Event)
 
     # -- what the sandbox helpers read (launch.spawn_server, clientrun, puppet) --------------
     @property
@@ -136,9 +138,21 @@ class Session:
             return None
         early = self._early_client
         if early is not None and not self._early_dropped.is_set() and self.status("starts") != "passed":
+            self._client_made.set()
             return early.result()  # examined while the server was not there
         self.drop_early_client()
         return self._examine_client(self.transport)
+
+    def client_forms(self) -> dict:
+        """UDP: how the client registers, wraps and leaves, as soon as its session has shown it."""
+        self.start_client_session()
+        while not self._client.done():
+            run = self._client_run
+            if run is not None and run.forms_known.wait(0.05):
+                return dict(run.learned)
+            self._client_made.wait(0.05)
+        run = self._client.result()
+        return dict(run.learned) if run is not None else {}
 
     def client_session(self):
         """The client's one session (``clientrun.ClientRun``), waited for; None without a client."""
@@ -151,6 +165,9 @@ class Session:
 
         # Early, nothing is known of the server: the client meets the fake server's defaults.
         run = ClientRun(self, transport, Profile() if early else None)
+        if not early:
+            self._client_run = run
+            self._client_made.set()
         if early:
             self._early_run = run
             if self._early_dropped.is_set():  # dropped while it was being made

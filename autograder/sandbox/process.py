@@ -335,12 +335,17 @@ class Child:
     # -- talking to it -----------------------------------------------------
     def type_line(self, text: str) -> bool:
         """Write a line to the child's stdin, as a person typing."""
+        self.lines_typed = getattr(self, "lines_typed", 0) + 1
         try:
             self.process.stdin.write((text + "\n").encode("utf-8"))
             self.process.stdin.flush()
             return True
         except (OSError, ValueError):
             return False
+
+    def at_keyboard(self) -> bool:
+        """Blocked in input() now: it was called more often than lines were typed."""
+        return len(self.all("input")) > getattr(self, "lines_typed", 0)
 
     def close_stdin(self) -> None:
         try:

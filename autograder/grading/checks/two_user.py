@@ -67,8 +67,9 @@ def check_peer_line_is_printed(room, server):
     """A line from the other person is printed at the server."""
     peer = _peer(room, server)
     start = len(server.child.stdout.text)
-    server.child.type_line(room.token("hello"))  # conversation order: the server's person spoke first
-    peer.wait_for_text("hello", 1.5)  # a lock-step server reads the network first: fine here
+    greeting = room.token("hello")
+    server.child.type_line(greeting)  # conversation order: the server's person spoke first
+    peer.wait_for_text(greeting, 1.5)  # a lock-step server reads the network first: fine here
     body = room.token("from-peer")
     peer.say(body)
     if not _server_prints(server, body, DELIVERY, start):
