@@ -48,7 +48,8 @@ from autograder.sandbox import containment
 from autograder.intake import discover, extract, safe_files, static
 from autograder.i18n import translate
 from autograder.results import Joined, Msg, Report, msg
-from autograder.sandbox.process import SKIP_DIRS, Limits
+from autograder.intake.safe_files import SKIP_DIRS
+from autograder.sandbox.process import Limits
 
 DEFAULT_TIMEOUT = 300.0  # seconds per submission; the checks' own deadlines end far sooner
 MAX_MEMBERS = 5000

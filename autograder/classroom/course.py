@@ -36,7 +36,7 @@ from autograder.classroom import batch
 from autograder.intake import extract, safe_files, static
 from autograder.i18n import translate
 from autograder.results import msg
-from autograder.sandbox.process import SKIP_DIRS
+from autograder.intake.safe_files import SKIP_DIRS
 from autograder.intake.tasks import ANY_LAB, ANY_TASK, BARE_TASK, CHAT, LAB, LAB_NUMBER, TASK, TASK_NUMBER  # noqa: F401
 
 MAX_DEPTH = 6     # folders below a student's folder that are looked at

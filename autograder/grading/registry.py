@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -63,7 +62,6 @@ class NotApplicable(Exception):
 
 
 _REGISTRY: List[Check] = []
-_LOCK = threading.Lock()
 _loading_file: List[str] = []  # the instructor's file being imported, if any
 
 
@@ -78,15 +76,14 @@ def check(check_id: str, depends: Iterable[str] = (), timeout: float = DEFAULT_D
     def register(function):
         entry = Check(check_id, function, tuple(depends), tuple(variants), float(timeout), title or None,
                       points, _loading_file[-1] if _loading_file else None)
-        with _LOCK:
-            clash = [c for c in _REGISTRY if c.id == check_id and set(c.variants) & set(entry.variants)]
-            for old in clash:  # a module imported twice (an instructor's file reloaded) replaces itself
-                if old.origin is None and entry.origin is not None:
-                    raise ValueError(f"{check_id!r}: the id of a built-in check; choose another")
-                if old.function.__qualname__ != function.__qualname__ or old.origin != entry.origin:
-                    raise ValueError(f"check {check_id!r} is registered twice for {sorted(set(old.variants) & set(entry.variants))}")
-                _REGISTRY.remove(old)
-            _REGISTRY.append(entry)
+        clash = [c for c in _REGISTRY if c.id == check_id and set(c.variants) & set(entry.variants)]
+        for old in clash:  # a module imported twice (an instructor's file reloaded) replaces itself
+            if old.origin is None and entry.origin is not None:
+                raise ValueError(f"{check_id!r}: the id of a built-in check; choose another")
+            if old.function.__qualname__ != function.__qualname__ or old.origin != entry.origin:
+                raise ValueError(f"check {check_id!r} is registered twice for {sorted(set(old.variants) & set(entry.variants))}")
+            _REGISTRY.remove(old)
+        _REGISTRY.append(entry)
         function.chatlab_check = entry
         return function
 
@@ -100,8 +97,7 @@ def _builtin() -> None:
 
 def all_checks() -> List[Check]:
     _builtin()
-    with _LOCK:
-        return list(_REGISTRY)
+    return list(_REGISTRY)
 
 
 def order() -> List[str]:

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 
 from autograder.intake import roles, safe_files, static
 from autograder.results import Msg, msg
-from autograder.sandbox.process import SKIP_DIRS
+from autograder.intake.safe_files import SKIP_DIRS
 
 SERVER_NAME = re.compile(r"serv|сервер|сервак", re.IGNORECASE)
 CLIENT_NAME = re.compile(r"client|клиент|user|юзер", re.IGNORECASE)

@@ -15,6 +15,9 @@ import stat
 from pathlib import Path
 from typing import Union
 
+# Folders never copied or searched: tools', editors' and environments' own.
+SKIP_DIRS = {".git", "__pycache__", "venv", ".venv", "env", ".idea", ".vscode", "node_modules", ".mypy_cache"}
+
 MAX_BYTES = 8 * 1024**2  # a chat's source is kilobytes; a report with images inlined, a few MB
 
 _FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

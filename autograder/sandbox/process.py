@@ -29,6 +29,7 @@ from typing import Callable, List, Optional
 
 import psutil
 
+from autograder.intake.safe_files import SKIP_DIRS
 from autograder.sandbox import containment
 from autograder.wire import prompts
 from autograder.intake import safe_files
@@ -38,7 +39,6 @@ from autograder.waiting import wait_until
 HARNESS = Path(__file__).with_name("harness") / "child.py"
 
 # Folders a student may have committed that are not their code.
-SKIP_DIRS = {".git", "__pycache__", "venv", ".venv", "env", ".idea", ".vscode", "node_modules", ".mypy_cache"}
 MAX_COPY_BYTES = 50 * 1024 * 1024
 MAX_EVENT_BYTES = 64 * 1024  # one line on the report pipe; the harness writes a few hundred bytes
 MAX_EVENTS = 20000  # events kept from one run; later ones are read and dropped
