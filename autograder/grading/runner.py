@@ -133,21 +133,8 @@ class _Run:
         try:
             scope.call(self.check.function)
             result = CheckResult(id=self.check.id, status="passed")
-        except NotApplicable as skip:
-            result = CheckResult(id=self.check.id, status="skipped", message=skip.chatlab_message)
-        except CheckFailed as error:
-            result = CheckResult(id=self.check.id, status="failed", message=error.message, hint=error.hint,
-                                 expected=error.expected, actual=error.actual, facts=error.facts)
-        except AssertionError as error:  # an instructor's pytest-style check
-            text = str(error).strip()
-            result = CheckResult(id=self.check.id, status="failed",
-                                 message=msg("fail.assertion", detail=text) if text else msg("fail.assertion_bare"))
-        except BaseException as error:  # ours, or a check file's
-            if _is_pytest_skip(error):
-                result = CheckResult(id=self.check.id, status="skipped", message=msg("skip.other", reason=str(error)))
-            else:
-                detail = f"{type(error).__name__}: {error}"
-                result = CheckResult(id=self.check.id, status="error", message=msg("error.internal", detail=detail[-300:]))
+        except BaseException as error:  # what it means is verdict()'s to say
+            result = verdict(self.check.id, error)
         finally:
             try:
                 scope.close()
@@ -167,6 +154,23 @@ class _Run:
             result.exceptions = child.all("thread_exception") + child.all("exception")
             result.server_output = describe_program(child, show_screen=child.role == "client")
         return result
+
+
+def verdict(check_id: str, error: BaseException) -> CheckResult:
+    """What an exception out of a check means (the notebooks' checks read it the same way)."""
+    if isinstance(error, NotApplicable):
+        return CheckResult(id=check_id, status="skipped", message=error.chatlab_message)
+    if isinstance(error, CheckFailed):
+        return CheckResult(id=check_id, status="failed", message=error.message, hint=error.hint,
+                           expected=error.expected, actual=error.actual, facts=error.facts)
+    if isinstance(error, AssertionError):  # an instructor's pytest-style check
+        text = str(error).strip()
+        return CheckResult(id=check_id, status="failed",
+                           message=msg("fail.assertion", detail=text) if text else msg("fail.assertion_bare"))
+    if _is_pytest_skip(error):
+        return CheckResult(id=check_id, status="skipped", message=msg("skip.other", reason=str(error)))
+    detail = f"{type(error).__name__}: {error}"
+    return CheckResult(id=check_id, status="error", message=msg("error.internal", detail=detail[-300:]))
 
 
 def _is_pytest_skip(error: BaseException) -> bool:

@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from autograder.grading import registry
 from autograder.grading.probe import Relay
+from autograder.grading.runner import verdict
 from autograder.wire.clients import Profile, Room
 from autograder.results import CheckFailed, Msg, msg
 from autograder.notebook import student_code
@@ -179,18 +180,16 @@ def scenario(ctx: Context, item_id: str, title, body: Callable, *, depends=(), s
         item.status = "failed"
         item.message = msg("nb.fail.scenario_timeout", seconds=int(seconds))
         item.hint = msg("nb.hint.timeout")
-    elif isinstance(error, CheckFailed):
-        item.status = "failed"
-        item.message, item.hint, item.expected, item.actual = error.message, error.hint, error.expected, error.actual
     elif isinstance(error, StudentError):
         item.status = "failed"
         item.message = msg("nb.fail.raised", function=error.function,
                            error=f"{type(error.error).__name__}: {error.error}")
         item.hint = _hint_for(error.error)
         ctx.watch.record(f"{error.function}()", error.error)
-    elif error is not None:
-        item.status = "error"
-        item.message = msg("error.internal", detail=f"{type(error).__name__}: {error}"[-300:])
+    elif error is not None:  # read the way autograde reads it: failed, not applicable, or our error
+        found = verdict(item_id, error)
+        item.status, item.message, item.hint = found.status, found.message, found.hint
+        item.expected, item.actual = found.expected, found.actual
     # A crash in one of the student's threads explains many failures; a TODO is the whole story.
     crashes = ctx.watch.errors_since(mark)
     todo = next((e for e in crashes if e.type == "NotImplementedError" and e.message.startswith("TODO")), None)
