@@ -14,7 +14,6 @@ from typing import Dict, Optional
 from autograder.wire import frames
 from autograder.wire.clients import Profile, Room, Transcript
 from autograder.wire.fakeserver import FakeServer
-from autograder.sandbox.launch import start_server
 from autograder.grading.puppet import StudentClient, quit_command
 from autograder.results import CheckFailed, msg
 
@@ -40,7 +39,7 @@ class ClientRun:
             greeting = profile.greeting if profile.handshake == "prompt" else None
         # Put the student's own server behind the fake one when it works, so
         # the client hears the protocol it was written for.
-        self.upstream = start_server(grading) if grading.status("starts") == "passed" else None
+        self.upstream = grading.new_server() if grading.status("starts") == "passed" else None
         if self.upstream is not None and self.upstream.address is None:
             self.upstream.child.stop()
             self.upstream = None

@@ -123,9 +123,9 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
     late = threading.Timer(LATE_SERVER, session.examine_client_early, args=(guessed,))
     late.daemon = True
     late.start()
-    if at_once and not facts.two_user:
+    if at_once:
         # The interpreters of the servers the checks will take start while the first one does.
-        threading.Thread(target=session.prepare_servers, args=(len(registry.ids(variant_of(guessed, facts))),),
+        threading.Thread(target=session.prepare_servers, args=(servers_wanted(variant_of(guessed, facts), extra),),
                          daemon=True).start()
     try:
         probe.first = start_server(session)
@@ -148,6 +148,12 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
                              first.profiles + rest.profiles, first.heard + rest.heard)
     session.drop_spare_servers()
     return drivers.other_ways(outcome, checks, session, probe, at_once), probe
+
+
+def servers_wanted(variant: str, extra: List[registry.Check]) -> int:
+    """How many servers the checks of a variant start (each its own, `starts` the first), and the client's."""
+    checks = registry.for_variant(variant, extra)
+    return sum(1 for c in checks[1:] if {"server", "room"} & set(c.fixtures)) + 1
 
 
 def merge_detected(probe: Probe, outcome: runner.Outcome) -> dict:
