@@ -318,14 +318,14 @@ def test_two_graders_on_one_machine_never_share_a_uid():
     from autograder.sandbox import containment
 
     first = PRIVATE_UIDS[1] - 9
-    claim = ("import sys, time; from autograder import containment as c; "
+    claim = ("import sys, time; from autograder.sandbox import containment as c; "
              f"ok = [c.reserve_uid(u) for u in range({first}, {first + 5})]; print(all(ok), flush=True); "
              "time.sleep(60)")
     other = subprocess.Popen([sys.executable, "-c", claim], stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
     try:
         assert other.stdout.readline().strip() == "True"
         env = {**os.environ, containment.UID_RANGE_ENV: f"{first}-{first + 9}"}
-        chosen = subprocess.run([sys.executable, "-c", "from autograder import containment as c; "
+        chosen = subprocess.run([sys.executable, "-c", "from autograder.sandbox import containment as c; "
                                  "print(*c.free_uids(10))"], capture_output=True, text=True, env=env,
                                 cwd=str(ROOT), timeout=50).stdout.split()
         assert sorted(map(int, chosen)) == list(range(first + 5, first + 10))
