@@ -71,6 +71,9 @@ def grade(
         return report
     if at_once is None:
         at_once = observer is None
+    facts = static.analyse(found.server)
+    if facts.manages_processes:  # its copies must not meet: a kill or a fork bomb would reach the others
+        at_once = False
 
     workdir = prepare_workdir(found.root)
     submission = Submission(
@@ -79,7 +82,6 @@ def grade(
         workdir=workdir, server_argv=tuple(found.server_argv), client_argv=tuple(found.client_argv),
         client_source=_source_or_nothing(found.client))
     session = Session(submission, limits=limits or Limits(), observer=observer)
-    facts = static.analyse(found.server)
     try:
         outcome, probe = _run_checks(session, facts, list(extra_checks), at_once)
     finally:

@@ -36,6 +36,11 @@ class SourceProblem:
 GRADED_PROBLEMS = ("error.syntax", "error.python2")
 
 
+PROCESS_CALLS = {"fork", "forkpty", "kill", "killpg", "setsid", "system", "spawnl", "spawnv", "spawnlp", "spawnvp",
+                 "execv", "execl", "execvp", "execlp", "posix_spawn", "Popen"}
+PROCESS_MODULES = {"multiprocessing", "subprocess", "psutil", "pty"}
+
+
 @dataclass
 class Facts:
     imports: Set[str] = field(default_factory=set)
@@ -59,6 +64,12 @@ class Facts:
         if "accept" in self.calls:
             return not self.accepts_in_loop and self.reads_stdin
         return self.uses_udp and self.types_in_loop and "serve_forever" not in self.calls
+
+    @property
+    def manages_processes(self) -> bool:
+        """It forks, signals or starts processes: copies of it running side by side could meet
+        (a kill aimed at one hits another, forks share one uid's process limit)."""
+        return bool(self.calls & PROCESS_CALLS) or any(name.split(".")[0] in PROCESS_MODULES for name in self.imports)
 
     @property
     def server_score(self) -> int:
