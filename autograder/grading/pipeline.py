@@ -137,7 +137,9 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
         session.drop_early_client()
     session.transport = probe.first.kind or guessed
     session.variant = variant_of(session.transport, facts)
-    probe.learn(multi_user=session.variant in registry.MULTI_USER)
+    learning = probe.learn(multi_user=session.variant in registry.MULTI_USER)
+    if not at_once:
+        learning.join()  # one program at a time: the probe's server is gone before a check starts one
     checks = registry.for_variant(session.variant, extra)
     # `starts` judges the first start alone; without a listening server nothing else can start one.
     first = runner.run(checks[:1], session, probe, at_once=False)
