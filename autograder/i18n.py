@@ -50,7 +50,6 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                            "ru": "не запускалась: копии вашего клиента читают всё сразу и сами режут сегменты, поэтому «{check}» ими не проверить"},
     "error.internal": {"en": "the grader itself failed here (not your fault): {detail}",
                        "ru": "ошибка в самой автопроверке (вы не виноваты): {detail}"},
-    "fail.assertion": {"en": "{detail}", "ru": "{detail}"},
     "fail.assertion_bare": {"en": "an assertion of the check did not hold", "ru": "не выполнилось условие проверки"},
     "fail.timeout": {"en": "the check ran out of time: the program stopped answering",
                      "ru": "проверка не уложилась во время: программа перестала отвечать"},
@@ -1067,7 +1066,7 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                      "verdicts; for debugging a check)",
                                "ru": "выполнять проверки по очереди, а не все сразу (медленнее, вердикты те же; "
                                      "для отладки проверки)"},
-    "cli.error.bad_checks": {"en": "--checks: {detail}", "ru": "--checks: {detail}"},
+    "cli.error.bad_checks": {"en": "--checks: {detail}", "ru": "ошибка в файле --checks: {detail}"},
     "cli.help.deadline": {"en": "the deadline (e.g. 2026-10-01T23:59); late work loses what the rubric's [late] says",
                           "ru": "срок сдачи (например, 2026-10-01T23:59); за опоздание снимается то, что задано в [late] рубрики"},
     "cli.help.only": {"en": "grade these submissions again even if unchanged (the rest are reused)",
@@ -1189,11 +1188,15 @@ def argparse_phrase(text: str, lang: str) -> str:
     return ARGPARSE_RU.get(text, text) if lang == "ru" else text
 
 
+# What an instructor wrote (their own checks' titles and messages): shown as written, in every language.
+AS_WRITTEN: Dict[str, str] = {"fail.assertion": "{detail}"}
+
+
 def translate(key: str, lang: str, params: Optional[Dict[str, Any]] = None) -> str:
     entry = CATALOGUE.get(key)
-    if entry is None:
+    if entry is None and key not in AS_WRITTEN:
         return key
-    template = entry.get(lang) or entry["en"]
+    template = AS_WRITTEN[key] if entry is None else (entry.get(lang) or entry["en"])
     try:
         return template.format(**(params or {}))
     except (KeyError, IndexError, ValueError):

@@ -26,7 +26,9 @@ SUBMISSIONS = [
 
 
 def verdicts(report) -> dict:
-    return {c["id"]: (c["status"], c["driven_by"], c["mistake"]) for c in report["checks"]}
+    # Which way showed a behaviour may differ (a wire user's line that kills the thread it was meant for,
+    # counted a moment earlier or later); the verdict and the mistake named may not.
+    return {c["id"]: (c["status"], c["mistake"]) for c in report["checks"]}
 
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -223,7 +223,7 @@ def test_gradescope_bundle_is_deterministic_and_says_it_is_generated(tmp_path):
         subprocess.run(["bash", "-n", str(tmp_path / "a" / script)], check=True)
     names = zipfile.ZipFile(tmp_path / "a" / "autograder.zip").namelist()
     assert {"setup.sh", "run_autograder", "chatlab/autograder/sandbox/harness/child.py", "chatlab/autograder/grading/rubric.toml",
-            "chatlab/autograder/grading/checks/pytest.ini"} <= set(names)
+            "chatlab/autograder/grading/checks/server_tcp.py"} <= set(names)
 
 
 def test_cli_export_writes_both(tmp_path):

@@ -43,7 +43,7 @@ def test_placeholders_agree_between_languages():
 
 
 def test_every_key_the_code_uses_is_in_the_catalogue():
-    missing = sorted(k for k in keys_used_in_code() if k not in i18n.CATALOGUE)
+    missing = sorted(k for k in keys_used_in_code() if k not in i18n.CATALOGUE and k not in i18n.AS_WRITTEN)
     assert not missing
 
 

@@ -198,7 +198,7 @@ autograde = "autograder.cli:main"
 include = ["autograder*"]
 
 [tool.setuptools.package-data]
-autograder = ["*.toml", "checks/*.ini", "harness/*.py"]
+autograder = ["grading/*.toml", "sandbox/harness/*.py"]
 """
 
 

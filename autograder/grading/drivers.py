@@ -71,6 +71,8 @@ def other_ways(outcome, checks, session, probe, at_once: bool = True):
         run = session.client_session() if session.client_file is not None else None
         if run is not None:
             state.extra.update({f"client_{k}": v for k, v in run.learned.items()})
+            if run.profile.nickname_step is not None:  # the nickname the client typed went out as chat
+                state.extra["nickname_step"] = run.profile.nickname_step
     state.results = _in_order(state.results, checks)
     return state
 

@@ -155,7 +155,7 @@ def load_file(path: Path) -> List[Check]:
     from autograder import i18n
 
     for entry in found:  # its title, in the instructor's own words, for every language
-        i18n.CATALOGUE.setdefault(f"check.{entry.id}", {lang: entry.title for lang in i18n.LANGUAGES})
+        i18n.AS_WRITTEN[f"check.{entry.id}"] = entry.title
     return found
 
 

@@ -479,6 +479,8 @@ class InProcessChild:
         # The whole kernel's CPU time: our scripted users are idle while it is measured.
         return time.process_time()
 
+    cpu_demand_seconds = cpu_seconds  # a kernel's threads: what it got is what it wanted
+
     def thread_count(self) -> int:
         """Threads of this server: started since it started, minus our scripted users' readers."""
         readers = {getattr(u, "_reader", None) for u in (self.room.users.values() if self.room else ())}
