@@ -82,6 +82,7 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--allow-packages", metavar=h("meta.names"), default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
                        help=h("help.allow_packages"))
         p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
+        p.add_argument("--github-env", type=Path, metavar=h("meta.file"), help=h("help.github_env"))
         p.add_argument("--allow-student-overrides", action="store_true",
                        default=os.environ.get(STUDENT_OVERRIDES_ENV) == "1", help=h("help.allow_student_overrides"))
         p.add_argument("--html", type=Path, metavar=h("meta.file"), help=h("help.html"))
@@ -341,16 +342,21 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
                 target.write_text(render(data, lang), encoding="utf-8")
                 print(i18n.translate("ui.single.written", lang, {"path": target}),
                       file=sys.stderr if str(args.json) == "-" else sys.stdout)
-    if args.gradescope or args.github_output:
+    if args.gradescope or args.github_output or args.github_env:
         from autograder.export import classroom, gradescope
 
         data = report.to_dict(lang)
         if args.gradescope:
             args.gradescope.write_text(json.dumps(gradescope.results(data, lang), ensure_ascii=False, indent=2),
                                        encoding="utf-8")
+        runners = ""
+        if args.github_env:  # the runners' results first: `runners=` says they are all there
+            env, runners = classroom.env_lines(data, lang)
+            with open(args.github_env, "a", encoding="utf-8") as handle:
+                handle.write(env)
         if args.github_output:
             with open(args.github_output, "a", encoding="utf-8") as handle:
-                handle.write(classroom.output_line(data, lang))
+                handle.write(runners + classroom.output_line(data, lang))
     if args.fail_under is not None and report.score < args.fail_under:
         return 1
     return 0
