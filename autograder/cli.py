@@ -93,6 +93,7 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--only", nargs="+", default=(), metavar="NAME", help=h("help.only"))
         p.add_argument("--no-cache", action="store_true", help=h("help.no_cache"))
         p.add_argument("--shard", metavar="K/N", help=h("help.shard"))
+        p.add_argument("--canvas-assignment", metavar=h("meta.canvas_assignment"), help=h("help.canvas_assignment"))
     return p
 
 
@@ -104,6 +105,7 @@ def merge_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("parts", nargs="+", type=Path, metavar=h("meta.dir"), help=h("merge.help.parts"))
         p.add_argument("--out", type=Path, required=True, metavar=h("meta.dir"), help=h("merge.help.out"))
         p.add_argument("--roster", type=Path, metavar=h("meta.file"), help=h("help.roster"))
+        p.add_argument("--canvas-assignment", metavar=h("meta.canvas_assignment"), help=h("help.canvas_assignment"))
         p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
     return p
 
@@ -115,11 +117,13 @@ def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = 
     from rich.console import Console
 
     from autograder.classroom import classrun
+    from autograder.export import canvas
     from autograder.report import summary
 
     lang = args.lang or lang
     try:
-        result = classrun.merge(args.parts, args.out, lang, args.roster)
+        canvas_assignment = canvas.assignment_column(args.canvas_assignment) if args.canvas_assignment else None
+        result = classrun.merge(args.parts, args.out, lang, args.roster, canvas_assignment)
     except ValueError as error:
         usage_error(merge_parser(lang), lang, "cli.error.bad_option", detail=error)
     console = Console()
@@ -133,6 +137,10 @@ def class_plan(args: argparse.Namespace, lang: str):
     from autograder.classroom import classrun, lateness
 
     plan = classrun.Plan(roster=args.roster, only=tuple(args.only), reuse=not args.no_cache)
+    if args.canvas_assignment:
+        from autograder.export import canvas
+
+        plan.canvas_assignment = canvas.assignment_column(args.canvas_assignment)
     if args.shard:
         plan.shard = classrun.parse_shard(args.shard)
     if args.deadline:

@@ -83,6 +83,42 @@ def test_a_canvas_download_is_a_class_and_goes_back_as_canvas_import(tmp_path):
     assert {(r["ID"], r["chatlab"]) for r in parsed} == {("12345", "42"), ("23456", "42")}
 
 
+def canvas_import(path: Path):
+    """(assignment heading, points possible, {Canvas user id: score}) read as Canvas's importer reads it."""
+    header, points, *students = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] and len(header) == 6
+    assert points[0] == "Points Possible"
+    return header[5], points[5], {row[1]: row[5] for row in students}
+
+
+def test_the_canvas_column_names_the_assignment_as_the_import_wants(tmp_path):
+    download = canvas_download(tmp_path / "download")
+    grade(download, tmp_path / "out", tmp_path / "log", reuse=False, canvas_assignment="Lab 1 (12345)")
+    heading, points, scores = canvas_import(tmp_path / "out" / canvas.FILENAME)
+    found = canvas.TITLE_AND_ID.match(heading)  # Canvas: Assignment.title_and_id
+    assert heading == "Lab 1 (12345)" and (found["title"], found["id"]) == ("Lab 1", "12345")
+    assert points == "100" and scores == {"12345": "42", "23456": "42"}
+    # Graded in parts, the merge keeps the heading (or takes a new one)
+    for k in (1, 2):
+        grade(download, tmp_path / f"part{k}", tmp_path / "log", reuse=False, shard=(k, 2),
+              canvas_assignment="Lab 1 (12345)")
+    classrun.merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "merged", "en")
+    assert canvas_import(tmp_path / "merged" / canvas.FILENAME) == (heading, points, scores)
+    classrun.merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "again", "en", canvas_assignment="Lab 2 (777)")
+    assert canvas_import(tmp_path / "again" / canvas.FILENAME)[0] == "Lab 2 (777)"
+
+
+def test_a_canvas_column_canvas_would_misread_is_refused(tmp_path):
+    assert canvas.assignment_column("  12345 ") == "chatlab (12345)"  # a bare id: Canvas matches on the id
+    assert canvas.assignment_column("Лабораторная 1") == "Лабораторная 1"  # a title alone: matched by title
+    for bad in ("", "Lab\n1 (5)", "Final Grade", "Lab 1 Current Score", "Section", "ID"):
+        with pytest.raises(ValueError, match="--canvas-assignment"):
+            canvas.assignment_column(bad)
+    done = autograde(canvas_download(tmp_path / "download"), "--out", tmp_path / "out", "--canvas-assignment",
+                     "Final Score", timeout=60)
+    assert done.returncode == 2 and "own columns" in done.stdout and not (tmp_path / "out").exists()
+
+
 def test_roster_adds_who_handed_in_nothing_and_its_ids_go_everywhere(tmp_path):
     download = canvas_download(tmp_path / "download")
     (tmp_path / "roster.csv").write_text("id,name,group,email\n12345,John Doe,ИВТ-1,j@x\n"
