@@ -59,7 +59,7 @@ def select(entries: list, shard: Optional[Tuple[int, int]]) -> List[Tuple[int, o
 def stamp(entries: list) -> None:
     """When each submission came in, while its files are at hand (lateness needs it after grading)."""
     for entry in entries:
-        moment = lateness.submitted_at(entry.folder, entry.meta)
+        moment = lateness.submitted_at(entry.folder, entry.meta, getattr(entry, "archive", None))
         if moment is not None:
             entry.meta.setdefault("submitted", moment.isoformat(timespec="seconds"))
 
