@@ -84,6 +84,7 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--allow-packages", metavar=h("meta.names"), default=os.environ.get(ALLOW_PACKAGES_ENV, ""),
                        help=h("help.allow_packages"))
         p.add_argument("--github-output", type=Path, metavar=h("meta.file"), help=h("help.github_output"))
+        p.add_argument("--github-env", type=Path, metavar=h("meta.file"), help=h("help.github_env"))
         p.add_argument("--allow-student-overrides", action="store_true",
                        default=os.environ.get(STUDENT_OVERRIDES_ENV) == "1", help=h("help.allow_student_overrides"))
         p.add_argument("--checks", type=Path, action="append", metavar=h("meta.file"),
@@ -99,6 +100,7 @@ def parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--only", nargs="+", default=(), metavar="NAME", help=h("help.only"))
         p.add_argument("--no-cache", action="store_true", help=h("help.no_cache"))
         p.add_argument("--shard", metavar="K/N", help=h("help.shard"))
+        p.add_argument("--canvas-assignment", metavar=h("meta.canvas_assignment"), help=h("help.canvas_assignment"))
     return p
 
 
@@ -110,6 +112,7 @@ def merge_parser(lang: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("parts", nargs="+", type=Path, metavar=h("meta.dir"), help=h("merge.help.parts"))
         p.add_argument("--out", type=Path, required=True, metavar=h("meta.dir"), help=h("merge.help.out"))
         p.add_argument("--roster", type=Path, metavar=h("meta.file"), help=h("help.roster"))
+        p.add_argument("--canvas-assignment", metavar=h("meta.canvas_assignment"), help=h("help.canvas_assignment"))
         p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=h("help.lang"))
     return p
 
@@ -121,11 +124,13 @@ def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = 
     from rich.console import Console
 
     from autograder.classroom import classrun
+    from autograder.export import canvas
     from autograder.report import summary
 
     lang = args.lang or lang
     try:
-        result = classrun.merge(args.parts, args.out, lang, args.roster)
+        canvas_assignment = canvas.assignment_column(args.canvas_assignment) if args.canvas_assignment else None
+        result = classrun.merge(args.parts, args.out, lang, args.roster, canvas_assignment)
     except ValueError as error:
         usage_error(merge_parser(lang), lang, "cli.error.bad_option", detail=error)
     console = Console()
@@ -139,6 +144,10 @@ def class_plan(args: argparse.Namespace, lang: str):
     from autograder.classroom import classrun, lateness
 
     plan = classrun.Plan(roster=args.roster, only=tuple(args.only), reuse=not args.no_cache)
+    if args.canvas_assignment:
+        from autograder.export import canvas
+
+        plan.canvas_assignment = canvas.assignment_column(args.canvas_assignment)
     if args.shard:
         plan.shard = classrun.parse_shard(args.shard)
     if args.deadline:
@@ -367,16 +376,21 @@ def grade_main(raw: List[str], lang: str, own_process: bool = False) -> int:
                 target.write_text(render(data, lang), encoding="utf-8")
                 print(i18n.translate("ui.single.written", lang, {"path": target}),
                       file=sys.stderr if str(args.json) == "-" else sys.stdout)
-    if args.gradescope or args.github_output:
+    if args.gradescope or args.github_output or args.github_env:
         from autograder.export import classroom, gradescope
 
         data = report.to_dict(lang)
         if args.gradescope:
             args.gradescope.write_text(json.dumps(gradescope.results(data, lang), ensure_ascii=False, indent=2),
                                        encoding="utf-8")
+        runners = ""
+        if args.github_env:  # the runners' results first: `runners=` says they are all there
+            env, runners = classroom.env_lines(data, lang)
+            with open(args.github_env, "a", encoding="utf-8") as handle:
+                handle.write(env)
         if args.github_output:
             with open(args.github_output, "a", encoding="utf-8") as handle:
-                handle.write(classroom.output_line(data, lang))
+                handle.write(runners + classroom.output_line(data, lang))
     if args.fail_under is not None and report.score < args.fail_under:
         return 1
     return 0

@@ -11,9 +11,13 @@ import io
 import json
 import os
 import shutil
+import struct
 import sys
 import time
+import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from rich.console import Console
@@ -83,6 +87,42 @@ def test_a_canvas_download_is_a_class_and_goes_back_as_canvas_import(tmp_path):
     assert {(r["ID"], r["chatlab"]) for r in parsed} == {("12345", "42"), ("23456", "42")}
 
 
+def canvas_import(path: Path):
+    """(assignment heading, points possible, {Canvas user id: score}) read as Canvas's importer reads it."""
+    header, points, *students = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] and len(header) == 6
+    assert points[0] == "Points Possible"
+    return header[5], points[5], {row[1]: row[5] for row in students}
+
+
+def test_the_canvas_column_names_the_assignment_as_the_import_wants(tmp_path):
+    download = canvas_download(tmp_path / "download")
+    grade(download, tmp_path / "out", tmp_path / "log", reuse=False, canvas_assignment="Lab 1 (12345)")
+    heading, points, scores = canvas_import(tmp_path / "out" / canvas.FILENAME)
+    found = canvas.TITLE_AND_ID.match(heading)  # Canvas: Assignment.title_and_id
+    assert heading == "Lab 1 (12345)" and (found["title"], found["id"]) == ("Lab 1", "12345")
+    assert points == "100" and scores == {"12345": "42", "23456": "42"}
+    # Graded in parts, the merge keeps the heading (or takes a new one)
+    for k in (1, 2):
+        grade(download, tmp_path / f"part{k}", tmp_path / "log", reuse=False, shard=(k, 2),
+              canvas_assignment="Lab 1 (12345)")
+    classrun.merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "merged", "en")
+    assert canvas_import(tmp_path / "merged" / canvas.FILENAME) == (heading, points, scores)
+    classrun.merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "again", "en", canvas_assignment="Lab 2 (777)")
+    assert canvas_import(tmp_path / "again" / canvas.FILENAME)[0] == "Lab 2 (777)"
+
+
+def test_a_canvas_column_canvas_would_misread_is_refused(tmp_path):
+    assert canvas.assignment_column("  12345 ") == "chatlab (12345)"  # a bare id: Canvas matches on the id
+    assert canvas.assignment_column("Лабораторная 1") == "Лабораторная 1"  # a title alone: matched by title
+    for bad in ("", "Lab\n1 (5)", "Final Grade", "Lab 1 Current Score", "Section", "ID"):
+        with pytest.raises(ValueError, match="--canvas-assignment"):
+            canvas.assignment_column(bad)
+    done = autograde(canvas_download(tmp_path / "download"), "--out", tmp_path / "out", "--canvas-assignment",
+                     "Final Score", timeout=60)
+    assert done.returncode == 2 and "own columns" in done.stdout and not (tmp_path / "out").exists()
+
+
 def test_roster_adds_who_handed_in_nothing_and_its_ids_go_everywhere(tmp_path):
     download = canvas_download(tmp_path / "download")
     (tmp_path / "roster.csv").write_text("id,name,group,email\n12345,John Doe,ИВТ-1,j@x\n"
@@ -149,6 +189,62 @@ def test_late_work_loses_what_the_rubric_says_shown_apart(tmp_path):
     assert float(rows["late"]["late_hours"]) == 30 and float(rows["late"]["late_penalty"]) == 8.4  # 2 days × 10 %
     assert float(rows["late"]["score"]) == 33.6
     assert {row.name: row.score for row in result.rows} == {"early": 42.0, "late": 33.6}
+
+
+def dated_zip(target: Path, files: dict, when: datetime, zip_time: Optional[datetime] = None) -> Path:
+    """A zip of ``files`` whose members are dated ``when`` (local time: a zip's dates carry no zone),
+    the zip itself dated ``zip_time`` (the platform's file time) or now."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(zipfile.ZipInfo(name, when.timetuple()[:6]), text)
+        archive.writestr(zipfile.ZipInfo("__MACOSX/._server.py", (2030, 1, 1, 0, 0, 0)), b"junk")  # never a time
+    if zip_time is not None:
+        os.utime(target, (zip_time.timestamp(), zip_time.timestamp()))
+    return target
+
+
+def test_a_zip_gives_the_newest_time_inside_it_when_nothing_better_exists(tmp_path):
+    code = {name: (REFERENCE / name).read_text(encoding="utf-8") for name in ("server.py", "client.py")}
+    deadline = lateness.parse_deadline("2026-10-01T23:59")
+    before, after = datetime(2026, 10, 1, 20, 0), datetime(2026, 10, 3, 11, 59)  # local, as a zip's dates are
+    cls = tmp_path / "class"
+    dated_zip(cls / "anna.zip", {"chat/server.py": code["server.py"], "chat/client.py": code["client.py"]}, after)
+    dated_zip(cls / "boris.zip", {"server.py": code["server.py"], "client.py": code["client.py"]}, before)
+    # Moodle's file time (the zip's own time) beats what is inside: packed late, handed in on time
+    dated_zip(cls / "Вера Котова_103_assignsubmission_file_" / "lab.zip", code, after,
+              zip_time=datetime(2026, 10, 1, 23, 0).astimezone())
+    # Canvas's LATE mark beats times that say on time
+    dated_zip(cls / "doejohn_LATE_12345_678901_lab.zip", code, before, zip_time=before.astimezone())
+    result = grade(cls, tmp_path / "out", tmp_path / "log", reuse=False, deadline=deadline)
+    rows = {row.name: row.meta for row in result.rows}
+    assert set(rows) == {"anna", "boris", "Вера Котова_103_assignsubmission_file_", "doejohn_12345"}
+    assert lateness.parse_deadline(rows["anna"]["submitted"]) == after.astimezone()
+    assert rows["anna"]["late_hours"] == 36 and rows["boris"]["late_hours"] == 0
+    moodle = rows["Вера Котова_103_assignsubmission_file_"]
+    assert moodle["participant"] == "103" and moodle["late_hours"] == 0
+    canvas_row = rows["doejohn_12345"]
+    assert canvas_row["canvas_id"] == "12345" and canvas_row["late"] and canvas_row["late_hours"] > 0
+    # The same class as one zip (Moodle's "Download all"): unpacked, each zip keeps Moodle's time
+    with zipfile.ZipFile(tmp_path / "download.zip", "w") as archive:
+        for path in sorted(p for p in cls.rglob("*") if p.is_file()):
+            moment = datetime.fromtimestamp(path.stat().st_mtime).timetuple()[:6]
+            archive.writestr(zipfile.ZipInfo(path.relative_to(cls).as_posix(), moment), path.read_bytes())
+    again = grade(tmp_path / "download.zip", tmp_path / "out2", tmp_path / "log", reuse=False, deadline=deadline)
+    assert {row.name: row.meta["late_hours"] for row in again.rows} == {
+        name: meta["late_hours"] for name, meta in rows.items()}
+
+
+def test_a_zip_members_own_utc_time_wins_over_its_dos_time():
+    info = zipfile.ZipInfo("server.py", (2026, 10, 1, 12, 0, 0))
+    moment = datetime(2026, 10, 2, 9, 30, tzinfo=timezone.utc).timestamp()
+    info.extra = struct.pack("<HHBi", 0x5455, 5, 1, int(moment))  # Info-ZIP's extended timestamp
+    assert lateness.member_time(info) == moment
+    filetime = int((moment + 11644473600) * 1e7)  # NTFS: 100 ns since 1601, as 7-Zip writes it
+    info.extra = struct.pack("<HHIHHQQQ", 0x000A, 32, 0, 1, 24, filetime, filetime, filetime)
+    assert lateness.member_time(info) == moment
+    info.extra = b""
+    assert lateness.member_time(info) == datetime(2026, 10, 1, 12, 0).timestamp()  # local time, as unzip reads it
 
 
 def test_gradebook_says_each_checks_status_and_marks_advisory_columns(tmp_path):

@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+import classroom_reporter as reporter
 from autograder.grading import rubric as rubric_module
 from autograder.export import classroom, gradescope, scoring
 from autograder.results import CheckResult, Report, msg
@@ -54,6 +55,10 @@ def test_items_sum_to_the_score_bit_for_bit_over_many_rubrics():
         assert scoring.float_sum(t.get("score", 0) for t in results["tests"]) == results["score"] == data["score"]
         runner = classroom.runner_result(data, "en")
         assert scoring.float_sum(t["score"] for t in runner["tests"]) == data["score"]
+        # One Classroom runner per item: the reporter's table, its total and the points it sends agree.
+        view = reporter.report(classroom.item_runners(data, "en"))
+        assert view["points"] == view["table_total"] == data["score"], data
+        assert view["max_points"] == view["table_max"] == 100, data
 
 
 def test_apportion_is_exact_and_fair():

@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import psutil
 
+from autograder.classroom import lateness
 from autograder.sandbox import containment
 from autograder.intake import discover, extract, safe_files, static
 from autograder.i18n import translate
@@ -271,6 +272,10 @@ def safe_extract(archive_path: Path, target: Path, max_bytes: int = MAX_SUBMISSI
                         sink.write(chunk)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
                 raise UnsafeArchive(msg("zip.member", name=repr(name[:80]), error=error)) from None
+            with contextlib.suppress(OSError, ValueError, OverflowError):
+                # its time, as unzip keeps it: a downloaded class zip holds Moodle's or Canvas's file times
+                moment = lateness.member_time(info)
+                os.utime(destination, (moment, moment))
     return content_root(target)
 
 
@@ -336,6 +341,7 @@ class Entry:
     problem: Optional[Msg] = None  # why it cannot be graded at all (a bad zip)
     problem_status: str = "ungradable"  # the row's status when there is a problem
     meta: Dict[str, Any] = field(default_factory=dict)  # who it is: Moodle name and id, course group and task
+    archive: Optional[Path] = None  # the zip it came in (lateness: the platform's time of it, or its files')
 
 
 @dataclass
@@ -367,7 +373,7 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
     path = Path(path)
     if path.is_file():
         path = safe_extract(path, scratch / "class", MAX_CLASS_BYTES)
-    from autograder.export import moodle
+    from autograder.export import canvas, moodle
 
     entries: List[Entry] = []
     names: set = set()
@@ -379,8 +385,6 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
     gathered = {file for files in flat.values() for file in files}
     canvas_flat = flat_canvas_files(path)
     for key, files in canvas_flat.items():
-        from autograder.export import canvas
-
         name = unique(safe_name(key), names)
         entries.append(Entry(name, _gather_canvas(files, scratch / "flat" / name), meta=canvas.meta_of(files)))
         gathered.update(files)
@@ -392,8 +396,12 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
             pass
         elif not safe_files.is_regular(child) or (child.suffix.lower() != ".zip" and not document):
             continue  # a FIFO or a device in the class folder, a stray file
-        name = unique(safe_name(child.stem if child.is_file() else child.name), names)
         meta = moodle.identity(child.name) or {}
+        from_canvas = canvas.identity(child.name) if child.is_file() and not meta else None
+        if from_canvas:  # Canvas names a zip as any other file: doejohn_LATE_12345_678901_lab.zip
+            meta = canvas.meta_of([child])
+        stem = f"{meta['student']}_{meta['canvas_id']}" if from_canvas else child.stem if child.is_file() else child.name
+        name = unique(safe_name(stem), names)
         archive = child if child.is_file() and not document else None
         if child.is_dir() and not discover.python_files(child):
             zips = (p for p in sorted(child.iterdir()) if safe_files.is_regular(p) and p.suffix.lower() == ".zip")
@@ -402,7 +410,8 @@ def collect(path: Path, scratch: Path) -> List[Entry]:
             entries.append(Entry(name, child, meta=meta))
             continue
         try:
-            entries.append(Entry(name, extract_submission(archive, scratch / "submissions" / name), meta=meta))
+            entries.append(Entry(name, extract_submission(archive, scratch / "submissions" / name), meta=meta,
+                                 archive=archive))
         except UnsafeArchive as error:
             entries.append(Entry(name, None, msg("error.batch.zip", file=archive.name, detail=error.reason), meta=meta))
     return entries

@@ -35,6 +35,7 @@ class Plan:
     only: Sequence[str] = ()  # grade these again even when a kept report fits
     reuse: bool = True  # keep and reuse reports by content (regrade.py), when there is an --out
     rubric_text: str = ""
+    canvas_assignment: Optional[str] = None  # canvas_grades.csv's assignment heading (export/canvas.py)
     reused: int = field(default=0)
 
 
@@ -58,7 +59,7 @@ def select(entries: list, shard: Optional[Tuple[int, int]]) -> List[Tuple[int, o
 def stamp(entries: list) -> None:
     """When each submission came in, while its files are at hand (lateness needs it after grading)."""
     for entry in entries:
-        moment = lateness.submitted_at(entry.folder, entry.meta)
+        moment = lateness.submitted_at(entry.folder, entry.meta, getattr(entry, "archive", None))
         if moment is not None:
             entry.meta.setdefault("submitted", moment.isoformat(timespec="seconds"))
 
@@ -115,7 +116,7 @@ def finish(rows: list, sources: Dict[str, str], out: Optional[Path], lang: str, 
     if plan.reused:
         result.summary["reused"] = plan.reused
     if out is not None:
-        gradebook.write_all(out, rows, result.summary, lang)
+        gradebook.write_all(out, rows, result.summary, lang, plan.canvas_assignment)
         save_state(out, rows, sources, plan)
         batch.private(out)  # the instructor's alone (merged parts too): student code must not read it
     return result
@@ -127,6 +128,7 @@ def save_state(out: Path, rows: list, sources: Dict[str, str], plan: Plan) -> No
         "shard": list(plan.shard) if plan.shard else None,
         "roster": str(Path(plan.roster).resolve()) if plan.roster else None,
         "deadline": plan.deadline.isoformat() if plan.deadline else None,
+        "canvas_assignment": plan.canvas_assignment,
         "rows": [{"name": r.name, "status": r.status, "seconds": r.seconds, "meta": r.meta, "position": r.position,
                   "report": r.report} for r in rows if r.status != "missing"],
         "sources": sources,
@@ -134,7 +136,8 @@ def save_state(out: Path, rows: list, sources: Dict[str, str], plan: Plan) -> No
     (Path(out) / STATE).write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
 
 
-def merge(parts: Sequence[Path], out: Path, lang: str, roster: Optional[Path] = None):
+def merge(parts: Sequence[Path], out: Path, lang: str, roster: Optional[Path] = None,
+          canvas_assignment: Optional[str] = None):
     """Join the ``--out`` folders of a sharded class into ``out``: one gradebook, summary and exports."""
     from autograder.classroom.batch import Row, write_submission
 
@@ -155,6 +158,8 @@ def merge(parts: Sequence[Path], out: Path, lang: str, roster: Optional[Path] = 
             roster = Path(state["roster"])
         if state.get("deadline"):
             plan.deadline = lateness.parse_deadline(state["deadline"])
+        plan.canvas_assignment = plan.canvas_assignment or state.get("canvas_assignment")
+    plan.canvas_assignment = canvas_assignment or plan.canvas_assignment
     if len({row.position for row in rows}) != len(rows):
         raise ValueError("the parts overlap: merge the outputs of one sharded run (--shard K/N, each K once)")
     plan.roster = roster

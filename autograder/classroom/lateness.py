@@ -3,8 +3,10 @@
 The deadline is the instructor's (``--deadline 2026-10-01T23:59``, local
 time unless it names a zone).  When a submission came in is the best time its
 intake gives: the course repository's commit time, else the newest file time
-of what Moodle or Canvas handed over; Canvas's ``LATE`` mark counts as late
-even when the times were lost.  The rubric says what lateness costs:
+of what Moodle or Canvas handed over (for a zip, the zip's own time); a zip
+that no platform named gives the newest time of the files inside it, the
+time the student packed them.  Canvas's ``LATE`` mark counts as late even
+when the times were lost.  The rubric says what lateness costs:
 
     [late]
     percent_per_day = 10   # of the score, per started day
@@ -16,10 +18,13 @@ Lateness and the penalty are kept apart from the score the checks gave.
 from __future__ import annotations
 
 import math
+import struct
 import subprocess
+import time
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from autograder.intake import discover, extract
@@ -57,10 +62,17 @@ def parse_deadline(text: str) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def submitted_at(folder: Optional[Path], meta: dict) -> Optional[datetime]:
-    """The commit time in a course repository, else the newest time of the submission's own files."""
+def submitted_at(folder: Optional[Path], meta: dict, archive: Optional[Path] = None) -> Optional[datetime]:
+    """The commit time in a course repository; for a zip (``archive``) the platform's time of it,
+    else the newest time inside it; else the newest time of the submission's own files."""
     if meta.get("commit_time"):
         return parse_deadline(str(meta["commit_time"]))
+    if archive is not None and Path(archive).is_file():
+        if meta.get("participant") or meta.get("canvas_id"):  # Moodle or Canvas named it: its time is theirs
+            return datetime.fromtimestamp(Path(archive).stat().st_mtime, timezone.utc)
+        newest = newest_in_zip(Path(archive))
+        if newest is not None:
+            return newest
     if folder is None or not Path(folder).exists():
         return None
     folder = Path(folder)
@@ -72,6 +84,33 @@ def submitted_at(folder: Optional[Path], meta: dict) -> Optional[datetime]:
         p for p in folder.iterdir() if p.is_file() and extract.is_document(p)]
     times = [p.stat().st_mtime for p in files if p.exists()]
     return datetime.fromtimestamp(max(times), timezone.utc) if times else None
+
+
+def newest_in_zip(path: Path) -> Optional[datetime]:
+    """The newest time of the files in a zip (folders and macOS's resource forks left out)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            times = [member_time(info) for info in archive.infolist()
+                     if not info.is_dir() and not {"__MACOSX", ".DS_Store"} & set(PurePosixPath(info.filename).parts)]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return datetime.fromtimestamp(max(times), timezone.utc) if times else None
+
+
+def member_time(info: zipfile.ZipInfo) -> float:
+    """A zip member's modification time (Unix seconds): from the extended timestamp (Info-ZIP's
+    0x5455) or the NTFS field (0x000a) when the zipper wrote one, both UTC; else the DOS date and
+    time, which carry no zone, read as the local time here (as ``unzip`` does)."""
+    extra, at = info.extra, 0
+    while at + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, at)
+        body = extra[at + 4:at + 4 + size]
+        if tag == 0x5455 and len(body) >= 5 and body[0] & 1:
+            return float(struct.unpack_from("<i", body, 1)[0])
+        if tag == 0x000A and len(body) >= 32 and struct.unpack_from("<HH", body, 4) == (1, 24):
+            return struct.unpack_from("<Q", body, 8)[0] / 1e7 - 11644473600  # 100 ns since 1601
+        at += 4 + size
+    return time.mktime(info.date_time + (0, 0, -1))
 
 
 def commit_time(folder: Path) -> Optional[datetime]:

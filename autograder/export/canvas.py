@@ -8,7 +8,12 @@ after the due date (a resubmitted file may end ``server-1.py``).  The grades
 go back through the Gradebook's "Import": a CSV with ``Student``, ``ID``
 (the Canvas user id, which Canvas matches on), ``SIS User ID``,
 ``SIS Login ID``, ``Section``, then one column per assignment headed
-``Name (assignment id)``; a heading without an id Canvas offers to create.
+``Name (assignment id)``.  Canvas's importer (``GradebookImporter``,
+``Assignment.title_and_id``) takes the id from a heading ending in a space and
+``(digits)`` and matches the assignment by it; a heading without an id matches
+an assignment of exactly that title, or Canvas offers to create one.  Headings
+that hold "Current Score", "Final Grade" and the like are dropped as Canvas's
+own totals.  ``--canvas-assignment`` names the column (default ``chatlab``).
 """
 from __future__ import annotations
 
@@ -27,6 +32,25 @@ CANVAS_NAME = re.compile(r"^(?P<login>[a-z0-9]+?)(?P<late>_LATE)?_(?P<user>\d+)_
 RESUBMITTED = re.compile(r"-\d+(?=\.[^.]+$)")
 # Our own failures (the grader crashed or ran out of time) are not grades: nothing is uploaded for them.
 OUR_FAULT = ("error", "timeout")
+# Canvas's own columns, and the totals its importer drops wherever they occur in a heading.
+STUDENT_COLUMNS = COLUMNS + ["LastName", "FirstName", "Integration ID", "Root Account"]
+NOT_ASSIGNMENTS = ("Current Score", "Current Points", "Current Grade", "Final Score", "Final Points", "Final Grade",
+                   "Override Score", "Override Grade", "Override Status")
+TITLE_AND_ID = re.compile(r"\A(?P<title>.*)\s\((?P<id>\d+)\)\Z", re.S)  # as Canvas reads a heading
+
+
+def assignment_column(text: str) -> str:
+    """The heading for ``--canvas-assignment``: ``Lab 1 (12345)`` as given, a bare id as
+    ``chatlab (12345)``, a title alone as given.  ValueError says why Canvas would not take it."""
+    name = (text or "").strip()
+    if name.isdigit():
+        name = f"{DEFAULT_ASSIGNMENT} ({name})"
+    if not name or any(ch in name for ch in "\r\n"):
+        raise ValueError(f"--canvas-assignment wants one line such as 'Lab 1 (12345)', not {text!r}")
+    if name in STUDENT_COLUMNS or any(word in name for word in NOT_ASSIGNMENTS):
+        raise ValueError(f"--canvas-assignment: Canvas's importer takes {name!r} for one of its own columns, "
+                         "not an assignment")
+    return name
 
 
 def identity(name: str) -> Optional[Dict[str, object]]:
@@ -58,7 +82,7 @@ def meta_of(files: List[Path]) -> Dict[str, object]:
 def gradebook_csv(rows, assignment: str = DEFAULT_ASSIGNMENT) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS + [assignment])
+    writer.writerow(COLUMNS + [assignment_column(assignment)])
     writer.writerow(["Points Possible", "", "", "", "", "100"])
     for row in rows:
         canvas_id = row.meta.get("canvas_id")
@@ -69,10 +93,10 @@ def gradebook_csv(rows, assignment: str = DEFAULT_ASSIGNMENT) -> str:
     return buffer.getvalue()
 
 
-def write(out: Path, rows, assignment: str = DEFAULT_ASSIGNMENT) -> Optional[Path]:
+def write(out: Path, rows, assignment: Optional[str] = None) -> Optional[Path]:
     """``canvas_grades.csv`` in ``out`` when some submission came from Canvas."""
     if not any(row.meta.get("canvas_id") for row in rows):
         return None
     path = Path(out) / FILENAME
-    path.write_text(gradebook_csv(rows, assignment), encoding="utf-8", newline="")
+    path.write_text(gradebook_csv(rows, assignment or DEFAULT_ASSIGNMENT), encoding="utf-8", newline="")
     return path

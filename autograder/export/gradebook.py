@@ -12,7 +12,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from autograder.i18n import translate
 from autograder.report import summary as summary_module
@@ -28,7 +28,7 @@ ADVISORY = " (advisory)"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def write_all(out: Path, rows, summary: dict, lang: str) -> None:
+def write_all(out: Path, rows, summary: dict, lang: str, canvas_assignment: Optional[str] = None) -> None:
     out = Path(out)
     (out / "gradebook.csv").write_text(gradebook_csv(rows), encoding="utf-8-sig", newline="")
     (out / "junit.xml").write_bytes(junit_xml(rows))
@@ -40,7 +40,7 @@ def write_all(out: Path, rows, summary: dict, lang: str) -> None:
     from autograder.export import canvas, moodle
 
     moodle.write(out, rows, lang)
-    canvas.write(out, rows)
+    canvas.write(out, rows, canvas_assignment)
 
 
 def check_columns(rows) -> List[str]:
