@@ -59,9 +59,9 @@ HUNG = {
 }
 
 
-def build_class(folder: Path, count: int) -> dict:
-    """Submissions in ``folder``; returns {name: kind}."""
-    kinds = {}
+def build_class(folder: Path, count: int) -> tuple:
+    """Submissions in ``folder``; returns ({name: kind}, {name: what it is a copy of})."""
+    kinds, sources = {}, {}
     buggy = [ROOT / "tests" / "fixtures" / "tcp" / name for name in BUGGY]
     buggy = [path for path in buggy if (path / "server.py").is_file()]
     hung = list(HUNG.items())
@@ -72,15 +72,19 @@ def build_class(folder: Path, count: int) -> dict:
         if slot in (0, 1) or not buggy:
             shutil.copytree(REFERENCE, target)
             kinds[name] = "good"
+            sources[name] = "reference_solution/tcp"
         elif slot in (2, 3):
-            shutil.copytree(buggy[(i // 5 * 2 + slot) % len(buggy)], target)
+            source = buggy[(i // 5 * 2 + slot) % len(buggy)]
+            shutil.copytree(source, target)
             kinds[name] = "buggy"
+            sources[name] = f"tests/fixtures/tcp/{source.name}"
         else:
             label, source = hung[(i // 5) % len(hung)]
             target.mkdir()
             (target / "server.py").write_text(f"# hung: {label}\n" + source)
             kinds[name] = "hung"
-    return kinds
+            sources[name] = f"hung: {label}"
+    return kinds, sources
 
 
 class Sampler(threading.Thread):
@@ -130,7 +134,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="chatlab-bench-"))
     try:
         (work / "class").mkdir()
-        kinds = build_class(work / "class", args.count)
+        kinds, sources = build_class(work / "class", args.count)
         out = work / "out"
         command = [sys.executable, "-m", "autograder", str(work / "class"), "--batch", "--jobs", str(args.jobs),
                    "--out", str(out), "--lang", "en"]
@@ -167,6 +171,10 @@ def main() -> int:
                            "max_seconds": max(float(r["seconds"]) for r in group)}
                     for kind, group in sorted(by_kind.items())},
         "good_at_full_marks": sum(1 for r in by_kind.get("good", []) if float(r["score"]) == 100),
+        # Where the time goes: the few slowest submissions, and what each is a copy of.
+        "slowest": [{"name": r["name"], "from": sources.get(r["name"], "?"), "seconds": float(r["seconds"]),
+                     "score": float(r["score"])}
+                    for r in sorted(rows, key=lambda r: -float(r["seconds"]))[:5]],
     }
     per_hundred = wall * TARGET_COUNT / max(1, len(rows))
     figures["target"] = {"count": TARGET_COUNT, "jobs": 2, "seconds": TARGET_SECONDS,
@@ -185,6 +193,7 @@ def main() -> int:
         for kind, info in figures["by_kind"].items():
             print(f"  {kind:6} {info['count']:3}  mean score {info['mean_score']:5}  slowest {info['max_seconds']} s")
         print(f"good submissions at 100: {figures['good_at_full_marks']} of {len(by_kind.get('good', []))}")
+        print("slowest: " + "; ".join(f"{r['name']} ({r['from']}) {r['seconds']} s" for r in figures["slowest"]))
         target = figures["target"]
         how = f"scaled from {len(rows)}" if target["scaled"] else "measured"
         verdict = {True: "met", False: "NOT met", None: "not comparable (the target is for --jobs 2)"}[target["met"]]
