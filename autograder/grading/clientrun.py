@@ -56,6 +56,7 @@ class ClientRun:
         self.frames: Dict[str, frames.FrameShape] = {}  # TCP: the shape of its join and chat frames
         self.room: Optional[Room] = None  # a second user, where one is needed
         self.forms_known = threading.Event()  # UDP: join, message and leave forms learnt (or never will be)
+        self.messages_known = threading.Event()  # UDP: join and message forms learnt (or never will be)
 
     def try_step(self, step: str) -> None:
         """Run a step for its outcome only (the session runs them all in turn)."""
@@ -72,6 +73,8 @@ class ClientRun:
                 self.outcomes[step] = None
             except CheckFailed as failure:
                 self.outcomes[step] = failure
+            if step == "sends":  # how it registers and wraps its words is known by now
+                self.messages_known.set()
         if self.outcomes[step] is not None:
             raise self.outcomes[step]
 
@@ -261,6 +264,7 @@ class ClientRun:
         return quit_command(self.grading.client_source) or "/quit"
 
     def stop(self) -> None:
+        self.messages_known.set()
         self.forms_known.set()
         if self.room is not None:
             self.room.close()

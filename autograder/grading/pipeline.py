@@ -27,7 +27,7 @@ from autograder.grading.session import Session, Submission
 from autograder.intake import discover, extract, roles, static
 from autograder.results import Report, msg
 from autograder.sandbox import containment
-from autograder.sandbox.launch import START_DEADLINE, start_server
+from autograder.sandbox.launch import START_DEADLINE, spawn_server, start_server
 from autograder.sandbox.process import Limits, prepare_workdir
 
 # A server not listening after this long may never: its client is examined meanwhile.
@@ -125,12 +125,13 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
     late = threading.Timer(LATE_SERVER, session.examine_client_early, args=(guessed,))
     late.daemon = True
     late.start()
+    first = spawn_server(session)  # before any other: the first start is the one everything waits for
     if at_once:
         # The interpreters of the servers the checks will take start while the first one does.
         threading.Thread(target=session.prepare_servers, args=(servers_wanted(variant_of(guessed, facts), extra),),
                          daemon=True).start()
     try:
-        probe.first = start_server(session)
+        probe.first = start_server(session, child=first)
     finally:
         late.cancel()
     if probe.listening():
@@ -142,14 +143,14 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
         learning.join()  # one program at a time: the probe's server is gone before a check starts one
     checks = registry.for_variant(session.variant, extra)
     # `starts` judges the first start alone; without a listening server nothing else can start one.
-    first = runner.run(checks[:1], session, probe, at_once=False)
+    started = runner.run(checks[:1], session, probe, at_once=False)
     if not probe.listening():
         session.drop_spare_servers()
     if session.client_file is not None and (probe.listening() or session.transport == "tcp"):
         session.start_client_session()
-    rest = runner.run(checks[1:], session, probe, at_once=at_once, prior=first.results)
-    outcome = runner.Outcome({**first.results, **rest.results}, first.detected + rest.detected,
-                             first.profiles + rest.profiles, first.heard + rest.heard)
+    rest = runner.run(checks[1:], session, probe, at_once=at_once, prior=started.results)
+    outcome = runner.Outcome({**started.results, **rest.results}, started.detected + rest.detected,
+                             started.profiles + rest.profiles, started.heard + rest.heard)
     session.drop_spare_servers()
     return drivers.other_ways(outcome, checks, session, probe, at_once), probe
 

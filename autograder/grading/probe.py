@@ -107,19 +107,26 @@ class Probe:
         return self.first is not None and self.first.address is not None
 
     def profile(self) -> Profile:
-        """A new profile from the parts a user needs to join (waits for them)."""
+        """A new profile from the parts a user needs to join (waits for them); a UDP client's
+        leave form is asked for when a user leaves."""
         shake = self.handshake.result()
-        forms = self.forms.result() if self.session.transport == "udp" else ClientForms()
+        udp = self.session.transport == "udp"
+        forms = self.forms.result() if udp else ClientForms()
         return Profile(handshake=shake.handshake, prompt=shake.prompt, greeting=shake.greeting,
-                       udp_join=forms.join, udp_leave=forms.leave, udp_message=forms.message)
+                       udp_join=forms.join, udp_message=forms.message,
+                       pending=self._leave_form if udp and self.session.client_file is not None else None)
+
+    def _leave_form(self, name: str) -> Optional[str]:
+        return self.session.client_forms(leave=True).get("leave") if name == "udp_leave" else None
 
     def facts(self) -> dict:
         """What the report says was detected, from the probe alone."""
         shake = _done(self.handshake) or Handshake()
         relay = _done(self.relay) or Relay()
         forms = _done(self.forms) or ClientForms()
+        leave = self._leave_form("udp_leave") if self.session.transport == "udp" and self.session.client_file else None
         found = {k: v for k, v in (("handshake", shake.handshake), ("prompt", shake.prompt), ("udp_join", forms.join),
-                                   ("udp_leave", forms.leave), ("udp_message", forms.message)) if v is not None}
+                                   ("udp_leave", leave), ("udp_message", forms.message)) if v is not None}
         return {**found, **relay.facts()}
 
     # -- learning ------------------------------------------------------------------------------
@@ -134,15 +141,14 @@ class Probe:
         try:
             if self.session.transport == "udp":
                 learned = self.session.client_forms() if self.session.client_file is not None else {}
-                _set(self.forms, ClientForms(learned.get("join"), learned.get("leave"), learned.get("message")))
+                _set(self.forms, ClientForms(learned.get("join"), None, learned.get("message")))
             else:
                 _set(self.forms, ClientForms())
             if not multi_user or not self.listening():
                 return
-            room = Room(self.first.address, Profile(handshake=None if self.session.transport == "tcp" else "prompt",
-                                                   udp_join=self.forms.result().join,
-                                                   udp_leave=self.forms.result().leave,
-                                                   udp_message=self.forms.result().message),
+            forms = self.forms.result()
+            room = Room(self.first.address, Profile(udp_join=forms.join, udp_message=forms.message,
+                                                   pending=self._leave_form),
                         self.transcript, kind=self.first.kind or "tcp", cast=self.session.cast)
             self._learn_handshake(room)
             self._learn_relay(room)

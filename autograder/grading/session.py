@@ -143,12 +143,13 @@ class Session:
         self.drop_early_client()
         return self._examine_client(self.transport)
 
-    def client_forms(self) -> dict:
-        """UDP: how the client registers, wraps and leaves, as soon as its session has shown it."""
+    def client_forms(self, leave: bool = False) -> dict:
+        """UDP: how the client registers and wraps its words (``leave``: and leaves), as soon as its
+        session has shown it, not when the session ends."""
         self.start_client_session()
         while not self._client.done():
             run = self._client_run
-            if run is not None and run.forms_known.wait(0.05):
+            if run is not None and (run.forms_known if leave else run.messages_known).wait(0.05):
                 return dict(run.learned)
             self._client_made.wait(0.05)
         run = self._client.result()

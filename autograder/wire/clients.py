@@ -75,10 +75,20 @@ class Profile:
     wire_message: Optional[object] = None
     names: Optional[str] = None  # "shown by the server": it names users itself (Гость 1, ip:port)
     nickname_step: Optional[bool] = None  # False: the nickname we gave was relayed as a chat line
+    # Asked for a field still None that may become known later (a UDP client's leave form, learnt
+    # only when it quits): the users start before it is known and ask when they need it.
+    pending: Optional[Callable[[str], Optional[str]]] = None
+
+    def known(self, name: str):
+        value = getattr(self, name)
+        if value is None and self.pending is not None:
+            value = self.pending(name)
+            setattr(self, name, value)
+        return value
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
-                if v is not None and not isinstance(v, bytes) and not k.startswith("wire_")}
+                if v is not None and not isinstance(v, bytes) and not k.startswith("wire_") and k != "pending"}
 
 
 def make_entry(t: float, who: str, kind: str, text: Union[str, Msg]) -> dict:
@@ -594,7 +604,7 @@ class UdpUser(ScriptedUser):
     def close(self) -> None:
         if self.sock is None:
             return
-        form = self.room.profile.udp_leave or "/leave"
+        form = self.room.profile.known("udp_leave") or "/leave"
         leave = form.replace("{name}", self.name)
         # A leave datagram that names us is a notice when relayed; "/leave" relayed as chat is not.
         self.left_with = None if "{name}" in form else leave
