@@ -15,9 +15,7 @@ pytestmark = pytest.mark.timeout(400)
 
 SUBMISSIONS = [
     ROOT / "reference_solution" / "tcp",
-    FIXTURES / "tcp" / "no_leave_notice",
     FIXTURES / "tcp" / "busy_loop_empty_recv",
-    FIXTURES / "tcp" / "guest_names",
     FIXTURES / "tcp" / "raw_recv",
     FIXTURES / "udp" / "address_names",
     FIXTURES / "two_user" / "tcp_lockstep",

@@ -56,6 +56,7 @@ def failing_reports():
     return out
 
 
+@pytest.mark.xdist_group("failing_reports")  # one worker grades them once
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_format_speaks_only_its_language(failing_reports, lang):
     report, text = failing_reports[lang]
@@ -203,6 +204,7 @@ def russian_runs():
     return runs
 
 
+@pytest.mark.xdist_group("russian_runs")  # one worker grades them once
 def test_notes_are_stored_with_their_key_and_in_the_report_language(russian_runs):
     notes = [e for report, _ in russian_runs.values() for c in report["checks"] for e in c["transcript"]
              if e["kind"] == "note"]
@@ -213,6 +215,7 @@ def test_notes_are_stored_with_their_key_and_in_the_report_language(russian_runs
     assert vanished["text"] == i18n.translate("note.vanishes_reset", "ru")  # readable as it is stored
 
 
+@pytest.mark.xdist_group("russian_runs")  # one worker grades them once
 def test_a_russian_report_re_renders_in_either_language(russian_runs):
     report, _ = russian_runs["tcp/crash_on_disconnect"]
     assert "vanishes (connection reset)" in markdown.render(report, "en")
@@ -222,6 +225,7 @@ def test_a_russian_report_re_renders_in_either_language(russian_runs):
     assert "vanishes (connection reset)" in markdown.render(old_style(report), "ru")
 
 
+@pytest.mark.xdist_group("russian_runs")  # one worker grades them once
 def test_no_english_in_any_russian_rendering(russian_runs):
     for fixture, (report, _) in russian_runs.items():
         for name, body in every_rendering(without_program_data(report), "ru").items():
@@ -231,6 +235,7 @@ def test_no_english_in_any_russian_rendering(russian_runs):
             assert not KEY.findall(body.replace("autograder.", "")), (fixture, name, KEY.findall(body)[:5])
 
 
+@pytest.mark.xdist_group("russian_runs")  # one worker grades them once
 def test_the_detector_would_have_caught_the_old_notes(russian_runs):
     """The same reports as the code wrote them before: the detector alone flags every format."""
     report, _ = russian_runs["client/crash_on_close"]
@@ -256,6 +261,7 @@ def program_lines(report):
     return sorted(lines, key=len, reverse=True)
 
 
+@pytest.mark.xdist_group("russian_runs")  # one worker grades them once
 def test_the_console_and_live_view_speak_russian(russian_runs):
     """What ``autograde --lang ru --live`` printed itself, the program's words left out."""
     for fixture, (report, output) in russian_runs.items():

@@ -24,7 +24,9 @@ CLIENT_CHECKS = ["client_connects", "client_handshake", "client_sends", "client_
 pytestmark = pytest.mark.timeout(400)
 
 
-@pytest.fixture(scope="module", params=sorted(EXPECTED))
+# Every test of one fixture on one worker (--dist loadgroup), so that it is graded once.
+@pytest.fixture(scope="module", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"protocol-{name}"))
+                                        for name in sorted(EXPECTED)])
 def graded(request):
     name = request.param
     code, report, output = run_autograde(PROTOCOL / name, timeout=360)
