@@ -80,7 +80,7 @@ def grade(
         server_file=workdir / found.server.relative_to(found.root),
         client_file=(workdir / found.client.relative_to(found.root)) if found.client else None,
         workdir=workdir, server_argv=tuple(found.server_argv), client_argv=tuple(found.client_argv),
-        client_source=_source_or_nothing(found.client))
+        client_source=_source_or_nothing(found.client), root=found.root)
     session = Session(submission, limits=limits or Limits(), observer=observer)
     try:
         outcome, probe = _run_checks(session, facts, list(extra_checks), at_once)

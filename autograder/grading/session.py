@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,8 +19,12 @@ from pathlib import Path
 from typing import List, Optional
 
 from autograder.sandbox.launch import RunningServer, spawn_server, start_server
-from autograder.sandbox.process import Child, Limits
+from autograder.sandbox.process import Child, Limits, prepare_workdir
 from autograder.wire.names import Cast
+
+# A submission this small gets a fresh copy for every server: what one check's server writes (a users
+# file, a history, a database, a lock file) is never what another's reads. A larger one shares its copy.
+COPY_PER_SERVER = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,18 @@ class Submission:
     # The client's code as handed in, read by the grader before any student program ran: the
     # copy in workdir is the student's to change (a link to a FIFO must not stall a check).
     client_source: str = ""
+    root: Optional[Path] = None  # the folder as handed in, for a fresh copy per server
+
+
+@dataclass(frozen=True)
+class ServerCopy:
+    """What it takes to start one server from a copy of its own (``launch.spawn_server`` reads these)."""
+
+    server_file: Path
+    workdir: Path
+    limits: Limits
+    server_argv: List[str]
+    children: List[Child]
 
 
 @dataclass
@@ -56,6 +73,8 @@ class Session:
     _early_dropped: threading.Event = field(default_factory=threading.Event)
     _puppets: Optional[object] = None
     _client_run: Optional[object] = None  # the client's session while it runs
+    _copies: List[Path] = field(default_factory=list)  # the servers' own copies, removed at the end
+    _small: Optional[bool] = None  # small enough for a copy per server
     _client_made: threading.Event = field(default_factory=threading.Event)
 
     # -- what the sandbox helpers read (launch.spawn_server, clientrun, puppet) --------------
@@ -101,7 +120,7 @@ class Session:
         if os.name != "posix":
             return
         for _ in range(count):
-            child = spawn_server(self, gated=True)
+            child = spawn_server(self.server_copy(), gated=True)
             with self._lock:
                 self._spares.append(child)
 
@@ -109,7 +128,21 @@ class Session:
         """A server of its own for one check: a prepared one if there is, else started now."""
         with self._lock:
             spare = self._spares.pop() if self._spares else None
-        return start_server(self, child=spare)
+        return start_server(self, child=spare) if spare is not None else start_server(self.server_copy())
+
+    def server_copy(self):
+        """Where one more server runs: a fresh copy of the submission as handed in (a small one),
+        else the session's own copy."""
+        root = self.submission.root
+        if self._small is None:
+            self._small = _size(self.workdir) <= COPY_PER_SERVER
+        if root is None or not self._small:
+            return self
+        folder = prepare_workdir(root)
+        with self._lock:
+            self._copies.append(folder)
+        return ServerCopy(folder / self.server_file.relative_to(self.workdir), folder, self.limits,
+                          self.server_argv, self.children)
 
     def drop_spare_servers(self) -> None:
         with self._lock:
@@ -225,3 +258,9 @@ class Session:
         concurrent.futures.wait(pending, timeout=timeout)
         for child in list(self.children):
             child.stop()
+        for folder in self._copies:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
