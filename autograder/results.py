@@ -61,8 +61,8 @@ def said(value: Any, lang: str) -> Any:
 def score_sentence(score: Any, up_to: Any, max_score: Any, pending: bool) -> Msg:
     """"score: 40 / 100", or "40 now, up to 75 after review" while checks wait for a person."""
     if pending:
-        return msg("ui.score_pending", score=_num(score), score_up_to=_num(up_to), max_score=_num(max_score))
-    return msg("ui.score", score=_num(score), max_score=_num(max_score))
+        return msg("ui.score_pending", score=plain_number(score), score_up_to=plain_number(up_to), max_score=plain_number(max_score))
+    return msg("ui.score", score=plain_number(score), max_score=plain_number(max_score))
 
 
 def report_score_sentence(report: dict) -> Msg:
@@ -72,11 +72,18 @@ def report_score_sentence(report: dict) -> Msg:
                           bool(report.get("review")))
 
 
-def _num(value: Any) -> str:
+def plain_number(value: Any) -> str:
+    """A score as people write it: 80, 83.3, 0.5 (anything not a number as it is)."""
     try:
         return f"{float(value):g}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def points_text(value: Any) -> str:
+    """A check's points in a report: whole, or to one decimal."""
+    value = float(value or 0)
+    return str(int(value)) if value.is_integer() else f"{value:.1f}"
 
 
 def localised_transcript(entries: List[dict], lang: str) -> List[dict]:

@@ -33,6 +33,7 @@ from typing import List, Tuple
 
 from autograder.i18n import translate
 from autograder.export import scoring
+from autograder.results import plain_number
 
 RUNNER_ID = "chatlab"  # the grade step's id; in workflows generated before, the one runner
 CRASH_RUNNER = "grading"
@@ -188,10 +189,10 @@ def item_runners(report: dict, lang: str) -> List[Tuple[str, dict]]:
     lost = [n for n, i in enumerate(items) if n not in passed and shares[n] > 0]
     extra = []  # (item, weight in cents) of what no check can earn
     if factor < 1 and allotted:
-        extra.append((scoring._item("threading", t("ui.threading_penalty", factor=scoring._num(factor)), 0.0, 0.0,
+        extra.append((scoring._item("threading", t("ui.threading_penalty", factor=plain_number(factor)), 0.0, 0.0,
                                     "failed", "adjustment", t("hint.threads.static")), allotted * (1 - factor)))
     if allotted < full:
-        extra.append((scoring._item("variant", t("ui.report.variant_cap", cap=scoring._num(allotted / 100)), 0.0, 0.0,
+        extra.append((scoring._item("variant", t("ui.report.variant_cap", cap=plain_number(allotted / 100)), 0.0, 0.0,
                                     scoring.INFO, "variant", report.get("cap_reason") or ""), full - allotted))
     # What was earned goes to the passed checks; what was not, to the rest: each in proportion to
     # its share (the score's rounding to one decimal spreads over them, never an item of its own).

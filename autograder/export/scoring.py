@@ -22,7 +22,7 @@ import math
 from typing import List, Sequence
 
 from autograder.i18n import translate
-from autograder.results import UNSCORED
+from autograder.results import UNSCORED, plain_number
 
 FULL = 100.0
 INFO = "info"
@@ -54,7 +54,7 @@ def items(report: dict, lang: str) -> List[dict]:
     allotted = sum(shares)
     if allotted < _cents(FULL):
         reason = report.get("cap_reason") or ""
-        out.append(_item("variant", t("ui.report.variant_cap", cap=_num(allotted / 100)), 0.0,
+        out.append(_item("variant", t("ui.report.variant_cap", cap=plain_number(allotted / 100)), 0.0,
                          (_cents(FULL) - allotted) / 100, INFO, "variant", reason))
     left = _cents(score) - earned
     if left < 0 and report.get("detected", {}).get("uses_threading") is False:
@@ -62,12 +62,12 @@ def items(report: dict, lang: str) -> List[dict]:
         passed = [item for item in out if item["status"] == "passed"]
         for item, cents in zip(passed, apportion([item["score"] for item in passed], _cents(score))):
             item["score"] = cents / 100
-        factor = _num(report.get("threading_factor") or 0)
+        factor = plain_number(report.get("threading_factor") or 0)
         out.insert(0, _item("threading", t("ui.threading_penalty", factor=factor), 0.0, 0.0, "failed", "adjustment",
                             t("hint.threads.static")))
     elif left:
         out.append(_item("rounding", t("ui.export.rounding"), left / 100, 0.0, INFO, "adjustment",
-                         t("ui.export.rounding_why", score=_num(score))))
+                         t("ui.export.rounding_why", score=plain_number(score))))
     exact_sum(out, score)
     return out
 
@@ -158,8 +158,4 @@ def review_line(report: dict, lang: str) -> str:
     up_to = report.get("score_up_to")
     return translate("ui.export.pending_review", lang, {
         "checks": ", ".join(report.get("review") or []),
-        "score_up_to": _num(up_to) if up_to is not None else "?"})
-
-
-def _num(value: float) -> str:
-    return f"{float(value):g}"
+        "score_up_to": plain_number(up_to) if up_to is not None else "?"})

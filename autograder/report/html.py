@@ -12,7 +12,7 @@ from html import escape
 from typing import List, Optional
 
 from autograder.i18n import entry_text, entry_who, translate
-from autograder.results import report_score_sentence
+from autograder.results import points_text, report_score_sentence
 from autograder.report.invisible import label, output, shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!", "manual": "?"}
@@ -109,7 +109,7 @@ def _points(check: dict, t) -> str:
     """A failed check worth nothing is advice: say so rather than "0 / 0"."""
     if not check["max_points"] and check["status"] in ("passed", "failed"):
         return escape(t("ui.advisory"))
-    return f"{_num(check['points'])} / {_num(check['max_points'])}"
+    return f"{points_text(check['points'])} / {points_text(check['max_points'])}"
 
 
 def problem_section(check: dict, lang: str) -> str:
@@ -238,8 +238,3 @@ def footer(report: dict, lang: str) -> str:
         lines.append(t("ui.duration", seconds=round(float(report["duration"]), 1)))
     lines.append(t("ui.not_a_grade"))
     return "<footer>" + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</footer>"
-
-
-def _num(value) -> str:
-    value = float(value or 0)
-    return str(int(value)) if value.is_integer() else f"{value:.1f}"

@@ -11,7 +11,7 @@ import re
 from typing import List, Optional
 
 from autograder.i18n import entry_text, entry_who, translate
-from autograder.results import report_score_sentence
+from autograder.results import points_text, report_score_sentence
 from autograder.report.invisible import label, output, shown
 
 MARKS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️", "manual": "👀"}
@@ -108,13 +108,10 @@ def escape(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def _num(value) -> str:
-    value = float(value or 0)
-    return str(int(value)) if value.is_integer() else f"{value:.1f}"
 
 
 def _points(check: dict, t) -> str:
     """A failed check worth nothing is advice: say so rather than "0 / 0"."""
     if not check["max_points"] and check["status"] in ("passed", "failed"):
         return f"_{t('ui.advisory')}_"
-    return f"{_num(check['points'])} / {_num(check['max_points'])}"
+    return f"{points_text(check['points'])} / {points_text(check['max_points'])}"
