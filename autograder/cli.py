@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 from autograder import i18n
-from autograder.results import msg
+from autograder.results import Refused, msg
 
 ALLOW_PACKAGES_ENV = "CHATLAB_ALLOW_PACKAGES"  # how a class run hands --allow-packages to its graders
 STUDENT_OVERRIDES_ENV = "CHATLAB_ALLOW_STUDENT_OVERRIDES"  # and --allow-student-overrides
@@ -131,6 +131,9 @@ def merge_main(argv: List[str], lang: Optional[str] = None, own_process: bool = 
     try:
         canvas_assignment = canvas.assignment_column(args.canvas_assignment) if args.canvas_assignment else None
         result = classrun.merge(args.parts, args.out, lang, args.roster, canvas_assignment)
+    except Refused as error:
+        with argparse_language(lang):
+            merge_parser(lang).error(error.message.text(lang))
     except ValueError as error:
         usage_error(merge_parser(lang), lang, "cli.error.bad_option", detail=error)
     console = Console()
@@ -154,7 +157,7 @@ def class_plan(args: argparse.Namespace, lang: str):
         try:
             plan.deadline = lateness.parse_deadline(args.deadline)
         except ValueError:
-            raise ValueError(f"--deadline: {args.deadline!r} is not a date and time such as 2026-10-01T23:59") from None
+            raise Refused(msg("cli.error.deadline", value=args.deadline)) from None
     if args.roster:
         from autograder.classroom import roster
 
@@ -231,9 +234,9 @@ def batch_main(args: argparse.Namespace, lang: str) -> int:
         plan = class_plan(args, lang)
         result = grade(args.path, jobs=args.jobs, out=args.out, lang=lang, rubric_path=args.rubric,
                        timeout=args.timeout or batch.DEFAULT_TIMEOUT, console=console, reap_orphans=True, plan=plan)
-    except ValueError as error:
+    except ValueError as error:  # a roster, a deadline, a shard: said in the run's language
         with argparse_language(lang):
-            parser(lang).error(str(error))
+            parser(lang).error(error.message.text(lang) if isinstance(error, Refused) else str(error))
     summary.render_console(result.summary, console)
     if plan.reused:
         console.print(i18n.translate("ui.batch.reused", lang, {"reused": plan.reused,

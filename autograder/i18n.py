@@ -1069,6 +1069,19 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                                      "verdicts; for debugging a check)",
                                "ru": "выполнять проверки по очереди, а не все сразу (медленнее, вердикты те же; "
                                      "для отладки проверки)"},
+    "roster.unreadable": {"en": "{path}: cannot read the roster: {detail}",
+                          "ru": "{path}: не удалось прочитать список студентов: {detail}"},
+    "roster.empty": {"en": "{path}: the roster lists no students", "ru": "{path}: в списке нет ни одного студента"},
+    "roster.columns": {"en": "{path}: the roster needs the columns 'id' and 'name' (found: {found})",
+                       "ru": "{path}: в списке студентов нужны столбцы 'id' и 'name' (есть: {found})"},
+    "cli.error.deadline": {"en": "--deadline: {value!r} is not a date and time such as 2026-10-01T23:59",
+                           "ru": "--deadline: {value!r} — не дата и время вида 2026-10-01T23:59"},
+    "cli.error.canvas_one_line": {"en": "--canvas-assignment wants one line such as 'Lab 1 (12345)', not {value!r}",
+                                  "ru": "--canvas-assignment: нужна одна строка вида 'Lab 1 (12345)', а не {value!r}"},
+    "cli.error.canvas_own_column": {"en": "--canvas-assignment: Canvas's importer takes {name!r} for one of its own "
+                                          "columns, not an assignment",
+                                    "ru": "--canvas-assignment: импорт Canvas примет {name!r} за свой служебный "
+                                          "столбец, а не за задание"},
     "cli.error.bad_checks": {"en": "--checks: {detail}", "ru": "ошибка в файле --checks: {detail}"},
     "cli.help.deadline": {"en": "the deadline (e.g. 2026-10-01T23:59); late work loses what the rubric's [late] says",
                           "ru": "срок сдачи (например, 2026-10-01T23:59); за опоздание снимается то, что задано в [late] рубрики"},

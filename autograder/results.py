@@ -91,6 +91,15 @@ def localised_transcript(entries: List[dict], lang: str) -> List[dict]:
     return [dict(entry, text=i18n.entry_text(entry, lang)) if entry.get("key") else entry for entry in entries]
 
 
+class Refused(ValueError):
+    """An option or input a run cannot take (a roster, a deadline): ``message`` says why in either
+    language; ``str()`` in English."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.text("en"))
+        self.message = message
+
+
 class CheckFailed(Exception):
     """The student's program did not do what the check demands.
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from autograder.results import Refused, msg
+
 HEADINGS = {
     "id": ("id", "student id", "student_id", "номер", "ид"),
     "name": ("name", "full name", "student", "фио", "имя", "студент"),
@@ -25,8 +27,8 @@ HEADINGS = {
 }
 
 
-class RosterError(ValueError):
-    """The roster cannot be read; ``str()`` is the one-line reason."""
+class RosterError(Refused):
+    """The roster cannot be read; ``message`` is the one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,14 @@ def load(path: Path) -> List[Student]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise RosterError(f"{path}: {error}") from None
+        raise RosterError(msg("roster.unreadable", path=path, detail=error)) from None
     dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else ",", delimiters=",;\t")
     rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
     if not rows:
-        raise RosterError(f"{path}: no students")
+        raise RosterError(msg("roster.empty", path=path))
     columns = {key: _column(rows[0].keys(), names) for key, names in HEADINGS.items()}
     if columns["id"] is None or columns["name"] is None:
-        raise RosterError(f"{path}: needs the columns 'id' and 'name' (found: {', '.join(rows[0].keys())})")
+        raise RosterError(msg("roster.columns", path=path, found=", ".join(rows[0].keys())))
     return [Student(**{key: (row.get(column) or "").strip() for key, column in columns.items() if column})
             for row in rows if (row.get(columns["id"]) or "").strip()]
 

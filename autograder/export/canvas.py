@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from autograder.export.gradebook import cell, row_score
+from autograder.results import Refused, msg
 
 FILENAME = "canvas_grades.csv"
 COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -41,15 +42,14 @@ TITLE_AND_ID = re.compile(r"\A(?P<title>.*)\s\((?P<id>\d+)\)\Z", re.S)  # as Can
 
 def assignment_column(text: str) -> str:
     """The heading for ``--canvas-assignment``: ``Lab 1 (12345)`` as given, a bare id as
-    ``chatlab (12345)``, a title alone as given.  ValueError says why Canvas would not take it."""
+    ``chatlab (12345)``, a title alone as given.  ``Refused`` says why Canvas would not take it."""
     name = (text or "").strip()
     if name.isdigit():
         name = f"{DEFAULT_ASSIGNMENT} ({name})"
     if not name or any(ch in name for ch in "\r\n"):
-        raise ValueError(f"--canvas-assignment wants one line such as 'Lab 1 (12345)', not {text!r}")
+        raise Refused(msg("cli.error.canvas_one_line", value=text))
     if name in STUDENT_COLUMNS or any(word in name for word in NOT_ASSIGNMENTS):
-        raise ValueError(f"--canvas-assignment: Canvas's importer takes {name!r} for one of its own columns, "
-                         "not an assignment")
+        raise Refused(msg("cli.error.canvas_own_column", name=name))
     return name
 
 
