@@ -466,6 +466,12 @@ def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=Non
     return report
 
 
+def default_jobs() -> int:
+    """Graders mostly wait on their checks' deadlines, so two per CPU keep the machine busy
+    (on 2 cores, 100 submissions: 338 s with 2 jobs, 185 s with 4, the same verdicts)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def worker_command(folder: Path, lang: str, rubric_path: Optional[Path]) -> List[str]:
     command = [sys.executable, "-m", "autograder", str(folder), "--single", "--json", "-", "--lang", lang]
     if rubric_path:
@@ -770,7 +776,7 @@ def grade_entries(entries: List[Entry], *, jobs: Optional[int] = None, out: Opti
             kept[id(entry)] = Row(entry.name, found["status"], report, found["seconds"], dict(entry.meta))
     fresh = [entry for entry in chosen if id(entry) not in kept]
     with summary_module.LiveProgress(len(fresh), lang, console) as live:
-        batch = Batch(fresh, jobs=jobs or os.cpu_count() or 1, lang=lang, rubric_path=rubric_path,
+        batch = Batch(fresh, jobs=jobs or default_jobs(), lang=lang, rubric_path=rubric_path,
                       timeout=timeout, out=out, command=command, on_start=live.started, on_done=live.done,
                       reap_orphans=reap_orphans)
         graded = dict(zip((id(entry) for entry in fresh), batch.run()))
