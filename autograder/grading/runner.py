@@ -88,6 +88,7 @@ class _Run:
         self.result: Optional[CheckResult] = None
         self.ran = False
         self.done = threading.Event()
+        self._finishing = threading.Lock()
         self.thread: Optional[threading.Thread] = None
         self.started = 0.0
 
@@ -107,12 +108,14 @@ class _Run:
         self.thread.start()
 
     def finish(self, result: CheckResult) -> None:
-        if self.done.is_set():
-            return
-        result.duration = time.monotonic() - self.started
-        result.title_key = self.check.title_key
-        self.result = result
-        self.done.set()
+        """The first verdict stands: the check's own, or the runner's when it cut the check off."""
+        with self._finishing:
+            if self.done.is_set():
+                return
+            result.duration = time.monotonic() - self.started
+            result.title_key = self.check.title_key
+            self.result = result
+            self.done.set()
         if self.observer is not None:
             self.observer.check_finished(result)
 
@@ -187,12 +190,10 @@ def _status(dependency: str, runs: Dict[str, _Run], prior: Dict[str, CheckResult
 
 def _in_turn(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
     """One check after another, in report order; a check whose dependency did not pass is not run."""
-    finished = threading.Event()
     for run_ in runs.values():
         if any(_status(d, runs, prior) != "passed" for d in run_.check.depends):
             continue  # skip_dependents says why
-        finished.clear()
-        run_.start(finished.set)
+        run_.start(lambda: None)
         while not run_.done.wait(max(0.0, min(run_.time_left(), 0.5))):
             if run_.overran():
                 run_.cut_off()
