@@ -78,6 +78,11 @@ def test_every_way_a_check_ends_is_a_verdict(at_once):
     assert took < 5, took
 
 
+def test_a_limit_keeps_that_many_running_and_the_same_verdicts():
+    outcome = runner.run(CHECKS, SESSION, probe=None, at_once=True, limit=2)
+    assert {cid: r.status for cid, r in outcome.results.items()} == EXPECTED
+
+
 def test_a_dependency_from_an_earlier_pass_counts():
     outcome = runner.run([make("x", passes, ["a"])], SESSION, probe=None,
                          prior={"a": runner.CheckResult(id="a", status="passed")})

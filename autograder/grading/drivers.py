@@ -30,6 +30,7 @@ from autograder.intake import static
 from autograder.results import CheckResult, msg
 
 WAYS = ("wire", "learned", "puppet")
+PUPPET_CHECKS_AT_ONCE = 4
 MULTI_USER = ("tcp-multi", "udp-multi")
 # A client with a window cannot be typed into through stdin.
 GUI_MODULES = {"tkinter", "Tkinter", "customtkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "kivy", "wx",
@@ -188,7 +189,9 @@ def _rerun(state, checks, session, probe, way: str, at_once: bool, frames=None) 
         return
     again = [c for c in checks if c.id in earlier]
     kept = {cid: r for cid, r in state.results.items() if cid not in earlier}
-    outcome = runner.run(again, session, probe, driver=way, frames=frames, at_once=at_once, prior=kept)
+    # Each puppet check starts copies of the student's client (ten in many_clients): a few checks at a time.
+    outcome = runner.run(again, session, probe, driver=way, frames=frames, at_once=at_once, prior=kept,
+                         limit=PUPPET_CHECKS_AT_ONCE if way == "puppet" else None)
     state.detected += outcome.detected
     state.profiles += outcome.profiles
     for cid, old in earlier.items():

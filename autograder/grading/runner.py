@@ -40,14 +40,15 @@ class Outcome:
 
 
 def run(checks: List[Check], session, probe, *, driver: str = "wire", frames: Optional[dict] = None,
-        at_once: bool = True, prior: Optional[Dict[str, CheckResult]] = None) -> Outcome:
+        at_once: bool = True, prior: Optional[Dict[str, CheckResult]] = None, limit: Optional[int] = None) -> Outcome:
     """Run ``checks`` (in report order) against the session's submission.
 
-    ``prior``: verdicts of checks not run now that these may depend on (an earlier pass)."""
+    ``prior``: verdicts of checks not run now that these may depend on (an earlier pass);
+    ``limit``: at most this many at once (each check that plays users with client copies starts several)."""
     prior = dict(prior or {})
     runs = {c.id: _Run(c, Scope(c, session, probe, driver, frames), session.observer) for c in checks}
     if at_once:
-        _all_at_once(runs, prior)
+        _all_at_once(runs, prior, limit or len(runs) or 1)
     else:
         _in_turn(runs, prior)
     results = {cid: r.result for cid, r in runs.items()}
@@ -199,29 +200,35 @@ def _in_turn(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
                 run_.cut_off()
 
 
-def _all_at_once(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
-    """Every check at once; dependants of a check that did not pass are cancelled when that is known."""
+def _all_at_once(runs: Dict[str, _Run], prior: Dict[str, CheckResult], limit: int) -> None:
+    """Every check at once (at most ``limit``, in report order); dependants of a check that did not
+    pass are cancelled when that is known."""
     changed = threading.Condition()
 
     def notify() -> None:
         with changed:
             changed.notify_all()
 
-    for run_ in runs.values():
-        if all(_status(d, runs, prior) in (None, "passed") for d in run_.check.depends):
-            run_.start(notify)
-        else:
-            run_.finish(CheckResult(id=run_.check.id, status="skipped"))  # skip_dependents gives the reason
+    waiting = list(runs.values())
     while True:
+        _cancel_doomed(runs, prior)
+        running = [r for r in runs.values() if r.ran and not r.done.is_set()]
+        while waiting and len(running) < limit:
+            run_ = waiting.pop(0)
+            if run_.done.is_set():
+                continue  # cancelled before its turn
+            if all(_status(d, runs, prior) in (None, "passed") for d in run_.check.depends):
+                run_.start(notify)
+                running.append(run_)
+            else:
+                run_.finish(CheckResult(id=run_.check.id, status="skipped"))  # skip_dependents gives the reason
+        if not running and not waiting:
+            return
         with changed:
-            pending = [r for r in runs.values() if not r.done.is_set()]
-            if not pending:
-                return
-            changed.wait(max(0.01, min(min(r.time_left() for r in pending), 0.5)))
-        for run_ in pending:
+            changed.wait(max(0.01, min([r.time_left() for r in running] + [0.5])))
+        for run_ in running:
             if run_.overran():
                 run_.cut_off()
-        _cancel_doomed(runs, prior)
 
 
 def _cancel_doomed(runs: Dict[str, _Run], prior: Dict[str, CheckResult]) -> None:
