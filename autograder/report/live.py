@@ -47,7 +47,7 @@ class LiveView:
 
     def __init__(self, console: Optional[Console] = None, lang: str = "en", pace: float = 0.0,
                  lines_per_check: int = LINES_PER_CHECK) -> None:
-        # Bound to the real stdout now: the runner silences pytest's own output later.
+        # Bound to the stdout of the moment it is made (a test may swap sys.stdout afterwards).
         self.console = console or Console(file=sys.stdout, highlight=False)
         self.lang = lang
         self.pace = max(0.0, pace)
