@@ -424,9 +424,10 @@ CATALOGUE: Dict[str, Dict[str, str]] = {
                         "ru": "ПУТЬ — это одна работа, как бы она ни выглядела"},
     "cli.help.course": {"en": "PATH is a course repository (students/<group>/<name>/... or students/<name>/...): find each student's chat task and grade it, a row per student",
                         "ru": "ПУТЬ — репозиторий курса (students/<группа>/<имя>/... или students/<имя>/...): найти у каждого студента задание «чат» и проверить его, по строке на студента"},
-    "cli.help.jobs": {"en": "class: submissions graded at once (default: twice the CPU count; graders mostly wait)",
+    "cli.help.jobs": {"en": "class: submissions graded at once (default: twice the CPU count, as far as free memory "
+                            "allows; graders mostly wait)",
                       "ru": "группа: сколько работ проверять одновременно (по умолчанию — вдвое больше числа "
-                            "процессоров: проверка в основном ждёт)"},
+                            "процессоров, насколько хватает свободной памяти: проверка в основном ждёт)"},
     "cli.help.out": {"en": "class: write per-submission reports, gradebook.csv, junit.xml and the summary to DIR",
                      "ru": "группа: записать в ПАПКУ отчёты по каждой работе, gradebook.csv, junit.xml и сводку"},
     "cli.help.timeout": {"en": "class: wall-clock bound per submission (default: 300)",

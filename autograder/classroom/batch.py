@@ -466,10 +466,15 @@ def grade_single(path: Path, *, rubric_path: Optional[Path] = None, observer=Non
     return report
 
 
+GRADER_MEMORY = 400 * 1024**2  # what one grader and its programs may take at their peak (up to 13 servers)
+
+
 def default_jobs() -> int:
     """Graders mostly wait on their checks' deadlines, so two per CPU keep the machine busy
-    (on 2 cores, 100 submissions: 338 s with 2 jobs, 185 s with 4, the same verdicts)."""
-    return 2 * (os.cpu_count() or 1)
+    (on 2 cores, 100 submissions: 338 s with 2 jobs, 185 s with 4, the same verdicts), as
+    many as the free memory holds."""
+    by_memory = max(1, psutil.virtual_memory().available // GRADER_MEMORY)
+    return int(min(2 * (os.cpu_count() or 1), by_memory))
 
 
 def worker_command(folder: Path, lang: str, rubric_path: Optional[Path]) -> List[str]:
