@@ -43,6 +43,7 @@ class Scope:
         self.heard: List[bytes] = []  # the first bytes the server sent each wire user
         self.cancelled = threading.Event()
         self._profile = None
+        self._values: Dict[str, object] = {"scope": self}  # fixtures made so far, by name
         self._stack = contextlib.ExitStack()
 
     # -- what checks read --------------------------------------------------------------------
@@ -54,8 +55,6 @@ class Scope:
             profile.wire_join, profile.wire_message = self.frames.get("join"), self.frames.get("message")
             self._profile = profile
         return self._profile
-
-    profile_extra = property(lambda self: self.detected)  # the older name checks used
 
     @property
     def server_file(self):
@@ -76,7 +75,7 @@ class Scope:
         return function(**values)
 
     def value(self, name: str):
-        values = self.__dict__.setdefault("_values", {"scope": self})
+        values = self._values
         if name not in values:
             make = FIXTURES.get(name)
             if make is None:

@@ -149,10 +149,8 @@ def _run_checks(session: Session, facts: static.Facts, extra: List[registry.Chec
     if session.client_file is not None and (probe.listening() or session.transport == "tcp"):
         session.start_client_session()
     rest = runner.run(checks[1:], session, probe, at_once=at_once, prior=started.results)
-    outcome = runner.Outcome({**started.results, **rest.results}, started.detected + rest.detected,
-                             started.profiles + rest.profiles, started.heard + rest.heard)
     session.drop_spare_servers()
-    return drivers.other_ways(outcome, checks, session, probe, at_once), probe
+    return drivers.other_ways(started.then(rest), checks, session, probe, at_once), probe
 
 
 def servers_wanted(variant: str, extra: List[registry.Check]) -> int:

@@ -38,6 +38,11 @@ class Outcome:
     heard: List[bytes] = field(default_factory=list)
     extra: Dict[str, object] = field(default_factory=dict)  # facts of the run as a whole (the ways tried)
 
+    def then(self, later: "Outcome") -> "Outcome":
+        """This run followed by a later one, in report order."""
+        return Outcome({**self.results, **later.results}, self.detected + later.detected,
+                       self.profiles + later.profiles, self.heard + later.heard, {**self.extra, **later.extra})
+
 
 def run(checks: List[Check], session, probe, *, driver: str = "wire", frames: Optional[dict] = None,
         at_once: bool = True, prior: Optional[Dict[str, CheckResult]] = None, limit: Optional[int] = None) -> Outcome:

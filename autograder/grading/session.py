@@ -107,11 +107,10 @@ class Session:
         """A fresh profile from what the probe learnt: whoever changes it changes their own."""
         return self.probe.profile()
 
-    def status(self, check_id: str) -> Optional[str]:
-        """Only ``starts`` is known before the checks: the probe's first server listened or not."""
-        if check_id != "starts" or self.probe is None:
-            return None
-        return "passed" if self.probe.listening() else "failed"
+    @property
+    def server_listens(self) -> bool:
+        """The probe's first start of the server listened (what ``starts`` judges)."""
+        return self.probe is not None and self.probe.listening()
 
     # -- servers -------------------------------------------------------------------------------
     def prepare_servers(self, count: int) -> None:
@@ -170,7 +169,7 @@ class Session:
         if self.client_file is None:
             return None
         early = self._early_client
-        if early is not None and not self._early_dropped.is_set() and self.status("starts") != "passed":
+        if early is not None and not self._early_dropped.is_set() and not self.server_listens:
             self._client_made.set()
             return early.result()  # examined while the server was not there
         self.drop_early_client()

@@ -511,7 +511,7 @@ class InProcessGrading:
 
     server_file: Path
     profile: Profile = field(default_factory=Profile)
-    profile_extra: Dict[str, object] = field(default_factory=dict)
+    detected: Dict[str, object] = field(default_factory=dict)
     driver: str = "wire"  # the grader's own users play every scenario
 
 

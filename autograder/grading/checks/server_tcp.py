@@ -53,8 +53,8 @@ def _expected_line(users, said, sender: str, body: str) -> str:
 def check_server_starts(server, grading):
     """The server starts and listens within 10 s."""
     if server.address is not None:
-        grading.profile_extra["transport"] = server.kind
-        grading.profile_extra["startup_seconds"] = round(server.startup_seconds, 2)
+        grading.detected["transport"] = server.kind
+        grading.detected["startup_seconds"] = round(server.startup_seconds, 2)
         return
     child = server.child
     crash = child.first("exception")
@@ -340,10 +340,10 @@ def check_slow_reader_holds_nobody_up(room, grading):
         if not room.wait_until(lambda: bob.stream.byte_count != seen or bob.closed_by_server, STUCK):
             break  # not one byte more in STUCK seconds: frozen
         if _slow_but_moving(bob.stream.byte_count - start, total, time.monotonic() - began):
-            grading.profile_extra["slow_reader"] = "slow but moving"
+            grading.detected["slow_reader"] = "slow but moving"
             return  # still delivering: slow, not frozen
     got = bob.stream.byte_count - start
-    grading.profile_extra["slow_reader_seconds"] = round(time.monotonic() - began, 2)
+    grading.detected["slow_reader_seconds"] = round(time.monotonic() - began, 2)
     if got < total:
         raise CheckFailed(msg("fail.slow_reader.stuck", got=got // 1024, total=total // 1024, seconds=round(STUCK),
                               sender=alice.name, receiver=bob.name, stalled=carol.name),

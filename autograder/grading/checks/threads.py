@@ -24,7 +24,7 @@ def check_thread_per_client(server, room, grading):
     users = room.join("alice", "bob", "carol")
     room.settle()
     with_users = server.child.thread_count()
-    grading.profile_extra["threads"] = {"idle": baseline, "with_3_users": with_users}
+    grading.detected["threads"] = {"idle": baseline, "with_3_users": with_users}
     if with_users - baseline < len(users):
         raise CheckFailed(msg("fail.threads.dynamic", idle=baseline, busy=with_users),
                           hint=msg("hint.threads.dynamic"))
